@@ -1,0 +1,355 @@
+"""The `ropeteam` command: run, set up and look after a Ropeteam installation."""
+
+import argparse
+import csv
+import getpass
+import ipaddress
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+LOOPBACK = "127.0.0.1"
+
+
+def _django(*, demo: bool = False) -> None:
+    if demo:
+        os.environ["ROPETEAM_DEMO"] = "1"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ropeteam.config.settings")
+    import django  # noqa: PLC0415  settings depend on the environment set just above
+
+    django.setup()
+
+
+def _migrate() -> None:
+    from django.core.management import call_command  # noqa: PLC0415
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def _fail(message: str) -> int:
+    print(f"ropeteam: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _django(demo=True)
+    from ropeteam import demo  # noqa: PLC0415
+
+    _migrate()
+    loaded = demo.load()
+    print("Demo data " + ("loaded." if loaded else "already there."))
+    print(
+        f"Sign in at http://{LOOPBACK}:{args.port}/ with any of these, password '{demo.PASSWORD}':"
+    )
+    print(
+        "  Northside Outreach: priya (team lead), morgan (senior practitioner), sam, jo "
+        "(keyworkers), alex (newly qualified), dee (team administrator)"
+    )
+    print("  Riverside Youth: kim (team lead), lee (keyworker)")
+    print("  admin (organisation admin)")
+    sys.stdout.flush()
+    return _serve(host=LOOPBACK, port=args.port, worker=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _django()
+    from django.conf import settings  # noqa: PLC0415
+
+    from ropeteam.config.production import problems  # noqa: PLC0415
+
+    if settings.DEMO and not _is_loopback(args.host):
+        return _fail("demo mode only binds to loopback (127.0.0.1).")
+    if not (settings.DEMO or settings.DEBUG):
+        found = problems()
+        if found:
+            print("ropeteam: refusing to serve an insecure configuration:", file=sys.stderr)
+            for problem in found:
+                print(f"  - {problem}", file=sys.stderr)
+            print(
+                "See docs/configuration.md, or set ROPETEAM_DEMO=1 to try it locally.",
+                file=sys.stderr,
+            )
+            return 2
+    if args.migrate:
+        _migrate()
+    return _serve(host=args.host, port=args.port, worker=not args.no_worker)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _serve(*, host: str, port: int, worker: bool) -> int:
+    import uvicorn  # noqa: PLC0415
+
+    child = None
+    if worker:
+        # The embedded worker is a child process: the task runner installs its own signal
+        # handlers, which only work in a main thread.
+        child = subprocess.Popen([sys.executable, "-m", "ropeteam.cli", "worker"])
+    try:
+        uvicorn.run(
+            "ropeteam.config.asgi:application",
+            host=host,
+            port=port,
+            lifespan="off",
+            log_level="info",
+            proxy_headers=True,
+        )
+    finally:
+        if child is not None:
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _django()
+    from django.core.management import call_command  # noqa: PLC0415
+
+    call_command("db_worker", interval=args.interval, queue_name="*")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _django()
+    from django.core.management import call_command  # noqa: PLC0415
+
+    call_command("migrate", interactive=False)
+    return 0
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    _django()
+    from ropeteam.core.errors import RopeteamError  # noqa: PLC0415
+    from ropeteam.people import actions  # noqa: PLC0415
+    from ropeteam.people.models import Organisation  # noqa: PLC0415
+
+    password = os.environ.get("ROPETEAM_ADMIN_PASSWORD") or getpass.getpass("Password: ")
+    try:
+        organisation = Organisation.objects.filter(name=args.organisation).first()
+        if organisation is None:
+            organisation = actions.create_organisation(actor=None, name=args.organisation)
+        user = actions.create_account(
+            actor=None,
+            username=args.username,
+            display_name=args.username,
+            password=password,
+            email=args.email,
+        )
+        actions.grant_org_admin(actor=None, organisation=organisation, user=user)
+    except RopeteamError as error:
+        return _fail(error.message)
+    print(f"{user.username} is now an organisation admin of {organisation.name}.")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    _django()
+    from ropeteam.people import actions  # noqa: PLC0415
+    from ropeteam.people.models import User  # noqa: PLC0415
+
+    user = User.objects.filter(username=args.username, is_active=True).first()
+    if user is None:
+        return _fail(f"no active account called {args.username!r}.")
+    _token, raw = actions.create_token(actor=user, name=args.name)
+    print(raw)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    _django()
+    from django.core.management import call_command  # noqa: PLC0415
+    from django.core.management.base import SystemCheckError  # noqa: PLC0415
+
+    from ropeteam.config.production import problems  # noqa: PLC0415
+
+    found = problems()
+    for problem in found:
+        print(f"  - {problem}")
+    try:
+        call_command("check", deploy=True, fail_level="WARNING")
+    except SystemCheckError as error:
+        print(error)
+        found.append("django")
+    if found:
+        return _fail("this configuration is not ready for production.")
+    print("This configuration is ready for production.")
+    return 0
+
+
+IMPORT_COLUMNS = [
+    "team",
+    "username",
+    "display_name",
+    "role",
+    "grade",
+    "profession",
+    "phone",
+    "email",
+]
+
+
+def cmd_import_team(args: argparse.Namespace) -> int:
+    _django()
+    from django.contrib.auth.tokens import default_token_generator  # noqa: PLC0415
+    from django.db import transaction  # noqa: PLC0415
+    from django.utils.encoding import force_bytes  # noqa: PLC0415
+    from django.utils.http import urlsafe_base64_encode  # noqa: PLC0415
+
+    from ropeteam.core.errors import RopeteamError  # noqa: PLC0415
+    from ropeteam.people import actions  # noqa: PLC0415
+    from ropeteam.people.models import Organisation, Team, User  # noqa: PLC0415
+
+    organisation = Organisation.objects.filter(name=args.organisation).first()
+    if organisation is None:
+        return _fail(
+            f"no organisation called {args.organisation!r}; create it with `ropeteam createadmin`."
+        )
+    path = Path(args.file)
+    if not path.exists():
+        return _fail(f"{path} does not exist.")
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    missing = [c for c in ("team", "username", "role", "grade") if rows and c not in rows[0]]
+    if not rows or missing:
+        return _fail(
+            f"the CSV needs a header row with the columns {', '.join(IMPORT_COLUMNS)} "
+            f"(team, username, role and grade are required); missing: {missing}."
+        )
+    new_accounts: list[User] = []
+    try:
+        with transaction.atomic():
+            for line, row in enumerate(rows, start=2):
+                try:
+                    team = Team.objects.filter(
+                        organisation=organisation, name=row["team"].strip()
+                    ).first()
+                    if team is None:
+                        team = actions.create_team(
+                            actor=None, organisation=organisation, name=row["team"]
+                        )
+                    user = User.objects.filter(username=row["username"].strip()).first()
+                    if user is None:
+                        user = actions.create_account(
+                            actor=None,
+                            username=row["username"],
+                            display_name=row.get("display_name") or "",
+                            password=None,
+                            email=row.get("email") or "",
+                            phone=row.get("phone") or "",
+                        )
+                        new_accounts.append(user)
+                    if not user.memberships.filter(team=team, removed_at__isnull=True).exists():
+                        actions.add_member(
+                            actor=None,
+                            team=team,
+                            user=user,
+                            role=row["role"],
+                            grade=row["grade"],
+                            profession=row.get("profession") or "",
+                        )
+                except RopeteamError as error:
+                    raise RopeteamError(f"line {line}: {error.message}") from error
+    except RopeteamError as error:
+        return _fail(f"{error.message} Nothing was imported.")
+    print(f"Imported {len(rows)} rows; {len(new_accounts)} new accounts.")
+    for user in new_accounts:
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        print(
+            f"  {user.username}: set a password at "
+            f"{args.base_url.rstrip('/')}/reset/{uid}/{default_token_generator.make_token(user)}/"
+        )
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    _django()
+    from ropeteam.audit.log import verify_chain  # noqa: PLC0415
+
+    report = verify_chain()
+    if not report.is_intact:
+        return _fail(
+            f"the audit chain breaks at entry {report.first_broken_id} (of {report.entries} read)."
+        )
+    print(f"The audit chain is intact: {report.entries} entries.")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="ropeteam",
+        description="Ropeteam keeps outreach keyworkers connected to the team holding their rope.",
+    )
+    sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str, handler: Any) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("demo", "Set up the demo team (idempotent) and serve it on 127.0.0.1.", cmd_demo)
+    p.add_argument("--port", type=int, default=8000)
+    p = command("serve", "Serve Ropeteam (uvicorn, ASGI) with an embedded task worker.", cmd_serve)
+    p.add_argument("--host", default=LOOPBACK)
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="run no embedded worker (run `ropeteam worker` processes instead)",
+    )
+    p.add_argument("--migrate", action="store_true", help="apply migrations first")
+    p = command("worker", "Run deadlines and background tasks.", cmd_worker)
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+    command("migrate", "Create or update the database tables.", cmd_migrate)
+    p = command(
+        "createadmin", "Create an organisation admin (and the organisation).", cmd_createadmin
+    )
+    p.add_argument("username")
+    p.add_argument("--organisation", required=True)
+    p.add_argument("--email", default="")
+    token = command("token", "Personal access tokens for the API.", None)
+    token_sub = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    p = token_sub.add_parser("create", help="Create a token for USERNAME and print it.")
+    p.add_argument("username")
+    p.add_argument("--name", default="command line")
+    p.set_defaults(handler=cmd_token_create)
+    command("check", "Check that this configuration is safe for production.", cmd_check)
+    p = command(
+        "import-team",
+        f"Create teams and accounts from a CSV file (columns: {', '.join(IMPORT_COLUMNS)}).",
+        cmd_import_team,
+    )
+    p.add_argument("file")
+    p.add_argument("--organisation", required=True)
+    p.add_argument(
+        "--base-url",
+        default="http://127.0.0.1:8000",
+        help="where people will open their set-password links",
+    )
+    audit = command("audit", "The audit log.", None)
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    p = audit_sub.add_parser("verify", help="Check every entry's hash chain.")
+    p.set_defaults(handler=cmd_audit_verify)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    result: int = args.handler(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""Ropeteam's one settings file: everything that varies comes from the environment.
+
+Every variable read here is documented in docs/configuration.md (a test keeps it so).
+"""
+
+import base64
+from typing import Any
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from ropeteam.config.env import data_dir, env, env_bool, generated_secret
+
+DATA_DIR = data_dir()
+
+# Demo mode is set by `ropeteam demo`: generated secrets, loopback only, plain HTTP.
+DEMO = env_bool("ROPETEAM_DEMO", default=False)
+DEBUG = env_bool("ROPETEAM_DEBUG", default=False)
+# Without a secret in the environment we fall back to one generated in the data folder,
+# which `ropeteam check` and `ropeteam serve` refuse outside demo mode.
+SECRET_KEY_FROM_ENV = bool(env("ROPETEAM_SECRET_KEY"))
+SECRET_KEY = env("ROPETEAM_SECRET_KEY") or generated_secret("django-secret-key", nbytes=50)
+
+ALLOWED_HOSTS = [
+    h.strip() for h in env("ROPETEAM_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in env("ROPETEAM_CSRF_TRUSTED_ORIGINS").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "django_tasks",
+    "django_tasks_db",
+    "csp",
+    "ropeteam.core",
+    "ropeteam.audit",
+    "ropeteam.people",
+    "ropeteam.cases",
+    "ropeteam.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
+
+ROOT_URLCONF = "ropeteam.config.urls"
+ASGI_APPLICATION = "ropeteam.config.asgi.application"
+AUTH_USER_MODEL = "people.User"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ropeteam.web.context.current_team",
+            ],
+        },
+    },
+]
+
+# SQLite in the data folder by default; PostgreSQL when DATABASE_URL is set.
+DATABASE_URL = env("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "ropeteam.sqlite3"),
+            "OPTIONS": {
+                # IMMEDIATE takes the write lock when a transaction starts, so two writers
+                # queue behind each other instead of failing with "database is locked".
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                ),
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", _("English"))]
+TIME_ZONE = env("ROPETEAM_TIME_ZONE", "Europe/London")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+# Serve straight from the app folders, so a fresh clone needs no collectstatic step.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Session cookies: HTTPS-only outside demo and debug (both plain HTTP on loopback).
+SECURE_COOKIES = not (DEMO or DEBUG)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 12  # one long shift
+SECURE_SSL_REDIRECT = env_bool("ROPETEAM_SSL_REDIRECT", default=SECURE_COOKIES)
+SECURE_SSL_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = 31536000 if SECURE_COOKIES else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_COOKIES
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if env_bool("ROPETEAM_BEHIND_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+
+# A strict policy: no inline scripts or styles anywhere, the admin included.
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+
+def _encryption_keys() -> dict[str, bytes]:
+    """Keys for free text at rest, as `id:base64key,id:base64key`; the first encrypts."""
+    raw = env("ROPETEAM_ENCRYPTION_KEYS")
+    if not raw:
+        raw = "demo:" + generated_secret("encryption-key")
+    keys: dict[str, bytes] = {}
+    for part in raw.split(","):
+        key_id, _sep, value = part.strip().partition(":")
+        keys[key_id] = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    return keys
+
+
+ENCRYPTION_KEYS = _encryption_keys()
+ENCRYPTION_KEYS_FROM_ENV = bool(env("ROPETEAM_ENCRYPTION_KEYS"))
+
+INVITATION_TTL_HOURS = int(env("ROPETEAM_INVITATION_TTL_HOURS", "72"))
+
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEMO or DEBUG or not env("ROPETEAM_EMAIL_HOST")
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = env("ROPETEAM_EMAIL_HOST", "localhost")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("ROPETEAM_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from ropeteam.api.main import api
+from ropeteam.core import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("", include("ropeteam.web.urls")),
+]

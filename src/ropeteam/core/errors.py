@@ -1,0 +1,37 @@
+"""The errors actions and access functions raise; every interface maps them the same way."""
+
+
+class RopeteamError(Exception):
+    """A failure a person can act on; `message` is shown to them as it is."""
+
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(RopeteamError):
+    """The request was understood but cannot be carried out as asked (HTTP 400)."""
+
+
+class Conflict(RopeteamError):
+    """The request clashes with the current state, e.g. a duplicate reference (HTTP 409)."""
+
+    status = 409
+
+
+class Forbidden(RopeteamError):
+    """The person may see the thing but not do this to it (HTTP 403)."""
+
+    status = 403
+
+
+class NotFound(RopeteamError):
+    """Missing, or not the person's to see: the two look the same on purpose (HTTP 404)."""
+
+    status = 404
+
+    def __init__(self, message: str = "Not found.", *, field: str | None = None) -> None:
+        super().__init__(message, field=field)

@@ -1,0 +1,82 @@
+"""Roles, grades and availability as plain Python: what each allows and how it reads."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a member may do in their team: this decides permissions."""
+
+    LEAD = "lead"
+    PRACTITIONER = "practitioner"
+    ADMINISTRATOR = "administrator"
+
+
+class Grade(StrEnum):
+    """Where a member stands in the hierarchy, so later features can tell up from down."""
+
+    ADMINISTRATOR = "administrator"
+    NEWLY_QUALIFIED = "newly_qualified"
+    PRACTITIONER = "practitioner"
+    SENIOR_PRACTITIONER = "senior_practitioner"
+    TEAM_LEAD = "team_lead"
+    MANAGER = "manager"
+
+    @property
+    def rank(self) -> int:
+        return list(Grade).index(self)
+
+
+class Status(StrEnum):
+    AVAILABLE = "available"
+    BUSY = "busy"
+    ON_VISIT = "on_visit"
+    OFF_SHIFT = "off_shift"
+
+
+class Permission(StrEnum):
+    VIEW_TEAM = "view_team"
+    MANAGE_MEMBERS = "manage_members"
+    EDIT_ROPE_HOLDERS = "edit_rope_holders"
+    EDIT_ROTA = "edit_rota"
+    VIEW_CASES = "view_cases"
+    EDIT_CASES = "edit_cases"
+    CHANGE_RISK = "change_risk"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.LEAD: frozenset(Permission),
+    Role.PRACTITIONER: frozenset(
+        {Permission.VIEW_TEAM, Permission.VIEW_CASES, Permission.EDIT_CASES, Permission.CHANGE_RISK}
+    ),
+    # A team administrator keeps the rota and sees case references for their work, but
+    # makes no clinical judgement: no risk changes, no rope holders.
+    Role.ADMINISTRATOR: frozenset(
+        {Permission.VIEW_TEAM, Permission.EDIT_ROTA, Permission.VIEW_CASES}
+    ),
+}
+# An organisation admin runs teams and accounts, and never sees case content.
+ORG_ADMIN_PERMISSIONS = frozenset({Permission.VIEW_TEAM, Permission.MANAGE_MEMBERS})
+
+
+def role_allows(role: Role, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[role]
+
+
+@dataclass(frozen=True)
+class Availability:
+    status: Status
+    until: datetime | None
+
+
+def effective_availability(status: Status, until: datetime | None, now: datetime) -> Availability:
+    """What a status set "until" a time means once that time has passed.
+
+    Busy, on a visit or off shift until a time means available after it; available until a
+    time (the end of a shift) means off shift after it.
+    """
+    if until is None or until > now:
+        return Availability(status, until)
+    after = Status.OFF_SHIFT if status == Status.AVAILABLE else Status.AVAILABLE
+    return Availability(after, None)

@@ -1,0 +1,128 @@
+"""Read paths for teams and ropes, scoped by the access functions that call them."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from ropeteam.people.flow import Availability, Grade, Role, Status, effective_availability
+from ropeteam.people.models import (
+    AccessToken,
+    DutyShift,
+    Invitation,
+    Membership,
+    RopeHolder,
+    Team,
+    User,
+)
+
+
+def availability_of(user: User, now: datetime | None = None) -> Availability:
+    return effective_availability(
+        Status(user.availability_status), user.availability_until, now or timezone.now()
+    )
+
+
+@dataclass(frozen=True)
+class Colleague:
+    user: User
+    role: Role
+    grade: Grade
+    profession: str
+    availability: Availability
+
+
+def _colleague(membership: Membership, now: datetime) -> Colleague:
+    return Colleague(
+        user=membership.user,
+        role=Role(membership.role),
+        grade=Grade(membership.grade),
+        profession=membership.profession,
+        availability=availability_of(membership.user, now),
+    )
+
+
+def teams_for(user: User) -> list[Team]:
+    """Teams the person belongs to, then those their organisation role lets them run."""
+    return list(
+        Team.objects.filter(
+            Q(memberships__user=user, memberships__removed_at__isnull=True)
+            | Q(organisation__admins__user=user)
+        )
+        .select_related("organisation")
+        .distinct()
+        .order_by("organisation__name", "name")
+    )
+
+
+def current_members(team: Team) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(team=team, removed_at__isnull=True)
+        .select_related("user")
+        .order_by("user__display_name", "user__username")
+    )
+
+
+def list_team(team: Team, now: datetime | None = None) -> list[Colleague]:
+    """Everyone in the team with their availability now."""
+    now = now or timezone.now()
+    return [_colleague(m, now) for m in current_members(team)]
+
+
+def duty_lead_at(team: Team, at: datetime) -> User | None:
+    shift = (
+        DutyShift.objects.filter(team=team, starts_at__lte=at, ends_at__gt=at)
+        .select_related("lead")
+        .first()
+    )
+    return shift.lead if shift else None
+
+
+def duty_rota(team: Team, start: datetime, end: datetime) -> QuerySet[DutyShift]:
+    """Shifts overlapping [start, end), in order."""
+    return DutyShift.objects.filter(team=team, ends_at__gt=start, starts_at__lt=end).select_related(
+        "lead"
+    )
+
+
+@dataclass(frozen=True)
+class Rope:
+    """Who holds a worker's rope right now: their holders in order, and the duty lead."""
+
+    worker: User
+    holders: list[Colleague]
+    duty_lead: Colleague | None
+    first_available: Colleague | None
+
+
+def rope_for(team: Team, worker: User, now: datetime | None = None) -> Rope:
+    now = now or timezone.now()
+    members = {m.user_id: m for m in current_members(team)}
+    holder_ids = list(
+        RopeHolder.objects.filter(team=team, worker=worker).values_list("holder_id", flat=True)
+    )
+    holders = [_colleague(members[h], now) for h in holder_ids if h in members]
+    lead = duty_lead_at(team, now)
+    duty = _colleague(members[lead.pk], now) if lead and lead.pk in members else None
+    first = next((c for c in holders if c.availability.status == Status.AVAILABLE), None)
+    return Rope(worker=worker, holders=holders, duty_lead=duty, first_available=first)
+
+
+def rope_holder_ids(team: Team, worker: User) -> list[int]:
+    return list(
+        RopeHolder.objects.filter(team=team, worker=worker).values_list("holder_id", flat=True)
+    )
+
+
+def pending_invitations(team: Team, now: datetime | None = None) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(
+        team=team,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=now or timezone.now(),
+    ).order_by("-created_at")
+
+
+def tokens_for(user: User) -> QuerySet[AccessToken]:
+    return AccessToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")
