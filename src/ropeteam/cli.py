@@ -58,7 +58,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _django()
     from django.conf import settings  # noqa: PLC0415
 
-    from ropeteam.config.production import problems  # noqa: PLC0415
+    from ropeteam.core.production import problems  # noqa: PLC0415
 
     if settings.DEMO and not _is_loopback(args.host):
         return _fail("demo mode only binds to loopback (127.0.0.1).")
@@ -173,7 +173,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from django.core.management import call_command  # noqa: PLC0415
     from django.core.management.base import SystemCheckError  # noqa: PLC0415
 
-    from ropeteam.config.production import problems  # noqa: PLC0415
+    from ropeteam.core.production import problems  # noqa: PLC0415
 
     found = problems()
     for problem in found:

@@ -157,6 +157,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("ROPETEAM_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# HSTS preload binds a whole domain for good: the organisation's call, not ours.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # A strict policy: no inline scripts or styles anywhere, the admin included.
 CONTENT_SECURITY_POLICY: dict[str, Any] = {

@@ -1,0 +1,25 @@
+import pytest
+from django.test import Client
+
+
+def test_healthz_answers_while_the_process_runs(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_checks_the_database_and_redis_when_configured(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    checks = response.json()["checks"]
+    assert checks["database"] == "ok"
+    assert ("redis" in checks) == bool(settings.REDIS_URL)
+
+
+@pytest.mark.django_db
+def test_readyz_says_unavailable_when_redis_is_unreachable(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["redis"].startswith("unreachable")
