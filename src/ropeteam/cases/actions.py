@@ -37,7 +37,8 @@ def _refuse_identifiers(text: str, *, field: str) -> None:
 
 
 def _clean_reference(reference: str) -> str:
-    reference = reference.strip()
+    # Upper-case, so "ns-1" and "NS-1" cannot be two cases.
+    reference = reference.strip().upper()
     _refuse_identifiers(reference, field="reference")
     if not REFERENCE.match(reference):
         raise InvalidInput(
@@ -179,6 +180,8 @@ def update_case(
         if keyworkers is not None:
             case.keyworkers.set(keyworkers)
             changes["keyworkers"] = keyworkers
+        if not changes:
+            return case
         record(
             actor=actor,
             action="case.updated",

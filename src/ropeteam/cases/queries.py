@@ -1,9 +1,9 @@
 """Reads of cases; each one is audited, because case-linked content is sensitive."""
 
-from django.db import transaction
 from django.db.models import QuerySet
 
 from ropeteam.audit.log import record
+from ropeteam.cases.flow import RiskLevel
 from ropeteam.cases.models import Case, RiskChange
 from ropeteam.people.models import Team, User
 
@@ -15,23 +15,21 @@ def list_cases(*, viewer: User, team: Team, keyworker: User | None = None) -> li
         cases = cases.filter(keyworkers=keyworker)
     result = sorted(
         cases.prefetch_related("keyworkers"),
-        key=lambda c: (-["low", "medium", "high", "critical"].index(c.risk_level), c.reference),
+        key=lambda c: (-RiskLevel(c.risk_level).rank, c.reference),
     )
-    with transaction.atomic():
-        record(
-            actor=viewer,
-            action="case.listed",
-            target_type="people.team",
-            target_id=str(team.pk),
-            team_id=team.pk,
-            data={"count": len(result)},
-        )
+    record(
+        actor=viewer,
+        action="case.listed",
+        target_type="people.team",
+        target_id=str(team.pk),
+        team_id=team.pk,
+        data={"count": len(result)},
+    )
     return result
 
 
 def view_case(*, viewer: User, case: Case) -> tuple[Case, list[RiskChange]]:
     """One case with its risk history; audited."""
     history = list(case.risk_changes.select_related("changed_by"))
-    with transaction.atomic():
-        record(actor=viewer, action="case.viewed", target=case, team_id=case.team_id)
+    record(actor=viewer, action="case.viewed", target=case, team_id=case.team_id)
     return case, history

@@ -4,6 +4,7 @@ from ninja import Field, Schema
 
 from ropeteam.cases.flow import AgeBand, RiskLevel
 from ropeteam.cases.models import Case, RiskChange
+from ropeteam.people.schemas import InputSchema, RowId
 
 PSEUDONYM_HINT = "Pseudonymised: never a name, address, contact detail or date of birth."
 
@@ -58,21 +59,21 @@ class CaseDetailOut(CaseOut):
     risk_history: list[RiskChangeOut]
 
 
-class CaseIn(Schema):
+class CaseIn(InputSchema):
     reference: str = Field(min_length=2, max_length=24, description="The team's own reference.")
     initials: str = Field(min_length=1, max_length=5, description=PSEUDONYM_HINT)
     age_band: AgeBand
     risk_level: RiskLevel
-    keyworker_ids: list[int] = Field(default_factory=list, max_length=10)
+    keyworker_ids: list[RowId] = Field(default_factory=list, max_length=10)
     reason: str = Field("", max_length=500, description=PSEUDONYM_HINT)
 
 
-class CasePatch(Schema):
+class CasePatch(InputSchema):
     initials: str | None = Field(None, min_length=1, max_length=5)
     age_band: AgeBand | None = None
-    keyworker_ids: list[int] | None = Field(None, max_length=10)
+    keyworker_ids: list[RowId] | None = Field(None, max_length=10)
 
 
-class RiskChangeIn(Schema):
+class RiskChangeIn(InputSchema):
     level: RiskLevel
     reason: str = Field(min_length=1, max_length=500, description=PSEUDONYM_HINT)

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "ninja",  # its bundled Swagger UI for /api/v1/docs; the CDN copy breaks our CSP
     "django_tasks",
     "django_tasks_db",
     "csp",

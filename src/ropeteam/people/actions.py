@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from ropeteam.audit.log import record
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from ropeteam.people.access import can
+from ropeteam.people.access import can, is_org_admin
 from ropeteam.people.flow import Grade, Permission, Role, Status
 from ropeteam.people.models import (
     AccessToken,
@@ -146,15 +146,26 @@ def create_account(
     return user
 
 
-def deactivate_account(*, actor: User, user: User) -> None:
-    """Stop someone signing in anywhere; their record stays for the audit trail."""
-    organisations = {m.team.organisation_id for m in user.memberships.select_related("team")}
-    if not any(actor.org_admin_roles.filter(organisation_id=o).exists() for o in organisations):
-        raise NotFound(_("No such account."))
+def set_account_active(
+    *, actor: User, organisation: Organisation, user: User, is_active: bool
+) -> None:
+    """Deactivate an account (no sign-in, tokens stop working; the record stays) or restore it."""
+    in_organisation = user.memberships.filter(team__organisation=organisation).exists()
+    if not in_organisation or not is_org_admin(actor, organisation.pk):
+        raise NotFound(_("No such account in this organisation."))
+    if user.pk == actor.pk and not is_active:
+        raise InvalidInput(_("You cannot deactivate your own account."))
+    if user.is_active == is_active:
+        return
     with transaction.atomic():
-        user.is_active = False
+        user.is_active = is_active
         user.save(update_fields=["is_active"])
-        record(actor=actor, action="account.deactivated", target=user)
+        record(
+            actor=actor,
+            action="account.activated" if is_active else "account.deactivated",
+            target=user,
+            data={"organisation": organisation.pk},
+        )
 
 
 # --- membership ---------------------------------------------------------------------------
@@ -166,6 +177,8 @@ def add_member(
     """Put a person in a team (by a lead, an org admin, the command line or an invitation)."""
     if actor is not None:
         _require(actor, team, Permission.MANAGE_MEMBERS)
+    if not user.is_active:
+        raise InvalidInput(_("%(name)s's account is deactivated.") % {"name": user.name})
     role_value, grade_value = _parse_role(role), _parse_grade(grade)
     try:
         with transaction.atomic():

@@ -1,6 +1,6 @@
 """Teams, members, rope holders, the rota, invitations and tokens over HTTP."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -17,8 +17,10 @@ from ropeteam.people.access import (
 )
 from ropeteam.people.auth import actor
 from ropeteam.people.flow import Grade, Permission, Role
-from ropeteam.people.models import DutyShift, Invitation, Membership, Team, User
+from ropeteam.people.models import DutyShift, Membership, Team, User
 from ropeteam.people.schemas import (
+    AccountOut,
+    AccountPatch,
     AvailabilityIn,
     AvailabilityOut,
     InvitationCreatedOut,
@@ -60,6 +62,21 @@ def _shift_out(shift: DutyShift) -> ShiftOut:
         starts_at=shift.starts_at,
         ends_at=shift.ends_at,
     )
+
+
+def _aware(moment: datetime) -> datetime:
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _rota_window(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    # Times typed without a zone are local, as when adding a shift; a naive datetime would
+    # otherwise reach the query and be read with a warning.
+    try:
+        start = _aware(start).astimezone(UTC) if start else timezone.now() - timedelta(days=1)
+        end = _aware(end).astimezone(UTC) if end else start + timedelta(days=15)
+    except OverflowError:
+        raise InvalidInput(_("Choose start and end times between the years 1 and 9999.")) from None
+    return start, end
 
 
 def _member_out(membership: Membership) -> MemberOut:
@@ -231,7 +248,12 @@ def set_rope_holders(
 ) -> RopeOut:
     user = actor(request)
     membership = access_member(user, team_id, member_id, need=Permission.EDIT_ROPE_HOLDERS)
-    holders = {u.pk: u for u in User.objects.filter(pk__in=payload.holder_ids)}
+    # Only current members: an account elsewhere must get the same answer as no account,
+    # or the error would tell which user ids exist.
+    holders = {
+        m.user_id: m.user
+        for m in queries.current_members(membership.team).filter(user_id__in=payload.holder_ids)
+    }
     if set(payload.holder_ids) - set(holders):
         raise InvalidInput(
             _("Rope holders must be current members of the team."), field="holder_ids"
@@ -281,9 +303,8 @@ def create_invitation(
 def revoke_invitation(request: HttpRequest, team_id: int, invitation_id: int) -> Status[None]:
     user = actor(request)
     team = access_team(user, team_id, need=Permission.MANAGE_MEMBERS)
-    invitation = Invitation.objects.filter(
-        team=team, pk=invitation_id, accepted_at__isnull=True
-    ).first()
+    # Only links still pending: revoking twice must not move the recorded revocation time.
+    invitation = queries.pending_invitations(team).filter(pk=invitation_id).first()
     if invitation is None:
         raise NotFound(_("No such invitation."))
     actions.revoke_invitation(actor=user, invitation=invitation)
@@ -302,8 +323,7 @@ def list_shifts(
     request: HttpRequest, team_id: int, start: datetime | None = None, end: datetime | None = None
 ) -> list[ShiftOut]:
     team = access_team(actor(request), team_id)
-    start = start or timezone.now() - timedelta(days=1)
-    end = end or start + timedelta(days=15)
+    start, end = _rota_window(start, end)
     return [_shift_out(s) for s in queries.duty_rota(team, start, end)]
 
 
@@ -315,13 +335,18 @@ def list_shifts(
 def add_shift(request: HttpRequest, team_id: int, payload: ShiftIn) -> Status[ShiftOut]:
     user = actor(request)
     team = access_team(user, team_id, need=Permission.EDIT_ROTA)
-    lead = User.objects.filter(pk=payload.lead_id).first()
+    # Only current members, so an account elsewhere looks the same as no account.
+    lead = queries.current_members(team).filter(user_id=payload.lead_id).first()
     if lead is None:
         raise InvalidInput(
             _("The duty lead must be a current member of the team."), field="lead_id"
         )
     shift = actions.add_duty_shift(
-        actor=user, team=team, lead=lead, starts_at=payload.starts_at, ends_at=payload.ends_at
+        actor=user,
+        team=team,
+        lead=lead.user,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
     )
     return Status(201, _shift_out(shift))
 
@@ -351,7 +376,27 @@ def remove_shift(request: HttpRequest, team_id: int, shift_id: int) -> Status[No
 )
 def list_org_teams(request: HttpRequest, organisation_id: int) -> list[TeamOut]:
     organisation = access_organisation(actor(request), organisation_id)
-    return [_team_out(t) for t in organisation.teams.select_related("organisation")]
+    teams = organisation.teams.select_related("organisation").order_by("name")
+    return [_team_out(t) for t in teams]
+
+
+@router.patch(
+    "/organisations/{organisation_id}/accounts/{user_id}",
+    response=AccountOut,
+    summary="Deactivate an account (no sign-in, tokens stop working) or restore it",
+)
+def change_account(
+    request: HttpRequest, organisation_id: int, user_id: int, payload: AccountPatch
+) -> AccountOut:
+    user = actor(request)
+    organisation = access_organisation(user, organisation_id)
+    person = User.objects.filter(pk=user_id).first()
+    if person is None:
+        raise NotFound(_("No such account in this organisation."))
+    actions.set_account_active(
+        actor=user, organisation=organisation, user=person, is_active=payload.is_active
+    )
+    return AccountOut(id=person.pk, username=person.username, is_active=person.is_active)
 
 
 @router.post(

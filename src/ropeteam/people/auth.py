@@ -14,7 +14,18 @@ class TokenAuth(HttpBearer):
         return authenticate_token(token)
 
 
-API_AUTH: list[Any] = [TokenAuth(), SessionAuth(csrf=True)]
+class BrowserSessionAuth(SessionAuth):
+    """The web session; CSRF is checked only when the session cookie is actually sent."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        # Without the cookie there is no session a forged request could ride on: this is a
+        # script whose token failed, and it should hear 401, not "CSRF check failed".
+        if self.param_name not in request.COOKIES:
+            return None
+        return super().__call__(request)
+
+
+API_AUTH: list[Any] = [TokenAuth(), BrowserSessionAuth(csrf=True)]
 
 
 def actor(request: HttpRequest) -> User:

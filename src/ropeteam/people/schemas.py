@@ -1,9 +1,39 @@
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
+from django.utils import timezone
 from ninja import Field, Schema
+from pydantic import AfterValidator, field_validator
 
 from ropeteam.people.flow import Grade, Role, Status
 from ropeteam.people.queries import Colleague, Rope
+
+# A database id: larger numbers cannot be stored, and SQLite fails on them in an IN (...).
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+def _storable(moment: datetime) -> datetime:
+    # Stored in UTC: 9999-12-31 23:00-05:00 is a valid datetime that no database can hold.
+    try:
+        (timezone.make_aware(moment) if timezone.is_naive(moment) else moment).astimezone(UTC)
+    except OverflowError:
+        raise ValueError("Choose a time between the years 1 and 9999.") from None
+    return moment
+
+
+Moment = Annotated[datetime, AfterValidator(_storable)]
+
+
+class InputSchema(Schema):
+    """A request body: text with a NUL character is refused before it reaches the database."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        # PostgreSQL cannot store NUL in text, so without this it would be a 500.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("Text cannot contain the NUL character.")
+        return value
 
 
 class AvailabilityOut(Schema):
@@ -11,9 +41,9 @@ class AvailabilityOut(Schema):
     until: datetime | None
 
 
-class AvailabilityIn(Schema):
+class AvailabilityIn(InputSchema):
     status: Status
-    until: datetime | None = None
+    until: Moment | None = None
 
 
 class TeamOut(Schema):
@@ -65,14 +95,14 @@ class MemberOut(Schema):
         )
 
 
-class MemberIn(Schema):
+class MemberIn(InputSchema):
     username: str = Field(min_length=1, max_length=150)
     role: Role
     grade: Grade
     profession: str = Field("", max_length=80)
 
 
-class MemberPatch(Schema):
+class MemberPatch(InputSchema):
     role: Role | None = None
     grade: Grade | None = None
     profession: str | None = Field(None, max_length=80)
@@ -94,11 +124,11 @@ class RopeOut(Schema):
         )
 
 
-class RopeHoldersIn(Schema):
-    holder_ids: list[int] = Field(max_length=20)
+class RopeHoldersIn(InputSchema):
+    holder_ids: list[RowId] = Field(max_length=20)
 
 
-class InvitationIn(Schema):
+class InvitationIn(InputSchema):
     role: Role
     grade: Grade
     note: str = Field("", max_length=120, description="Who it is for, to recognise it later.")
@@ -117,10 +147,10 @@ class InvitationCreatedOut(InvitationOut):
     url: str = Field(description="The link to send; it is shown only once.")
 
 
-class ShiftIn(Schema):
-    lead_id: int
-    starts_at: datetime
-    ends_at: datetime
+class ShiftIn(InputSchema):
+    lead_id: RowId
+    starts_at: Moment
+    ends_at: Moment
 
 
 class ShiftOut(Schema):
@@ -131,7 +161,7 @@ class ShiftOut(Schema):
     ends_at: datetime
 
 
-class TokenIn(Schema):
+class TokenIn(InputSchema):
     name: str = Field(min_length=1, max_length=80)
 
 
@@ -147,5 +177,15 @@ class TokenCreatedOut(TokenOut):
     token: str = Field(description="The token itself; shown only once.")
 
 
-class TeamIn(Schema):
+class TeamIn(InputSchema):
     name: str = Field(min_length=1, max_length=120)
+
+
+class AccountPatch(InputSchema):
+    is_active: bool
+
+
+class AccountOut(Schema):
+    id: int
+    username: str
+    is_active: bool

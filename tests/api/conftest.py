@@ -1,0 +1,143 @@
+"""Helpers for the HTTP API tests: bearer tokens for personas and a small JSON client.
+
+`api("sam")` is the client most tests use: every request carries a fresh personal access
+token of that persona, as a script or phone app would send it.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from ropeteam.audit.models import AuditEntry
+from ropeteam.cases.models import Case
+from ropeteam.people import actions as people
+from ropeteam.people import queries
+from ropeteam.people.models import DutyShift, Invitation, User
+from tests.conftest import World
+
+Headers = dict[str, str]
+Ids = dict[str, int]
+
+
+def token_for(user: User) -> Headers:
+    """Headers carrying a fresh personal access token of this person."""
+    _token, raw = people.create_token(actor=user, name="tests")
+    return bearer(raw)
+
+
+def bearer(raw: str) -> Headers:
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+@dataclass
+class Api:
+    """The test client speaking JSON to /api/v1 as one person."""
+
+    client: Client
+    headers: Headers
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        send = getattr(self.client, method.lower())
+        url = f"/api/v1{path}"
+        if body is None:
+            return send(url, **self.headers)
+        return send(url, json.dumps(body), content_type="application/json", **self.headers)
+
+    def get(self, path: str) -> Any:
+        return self.call("GET", path)
+
+    def post(self, path: str, body: Any) -> Any:
+        return self.call("POST", path, body)
+
+    def put(self, path: str, body: Any) -> Any:
+        return self.call("PUT", path, body)
+
+    def patch(self, path: str, body: Any) -> Any:
+        return self.call("PATCH", path, body)
+
+    def delete(self, path: str) -> Any:
+        return self.call("DELETE", path)
+
+
+@pytest.fixture
+def api(world: World) -> Callable[[str], Api]:
+    """`api("sam")` gives a JSON client authenticated with a token of that persona."""
+    return lambda name: Api(Client(), token_for(getattr(world, name)))
+
+
+def audit_entries(action: str) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(action=action).order_by("id"))
+
+
+def database_contains(secret: str) -> list[str]:
+    """The tables where this text appears in any column of any row."""
+    found = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            if any(secret in str(value) for row in cursor.fetchall() for value in row):
+                found.append(table)
+    return found
+
+
+def later(**delta: float) -> datetime:
+    """A moment some way ahead of now, for shifts and availability."""
+    return timezone.now() + timedelta(**delta)
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+@pytest.fixture
+def invitation(world: World) -> Invitation:
+    """A pending Northside invitation, made by priya."""
+    made, _raw = people.invite_member(
+        actor=world.priya, team=world.northside, role="practitioner", grade="practitioner"
+    )
+    return made
+
+
+@pytest.fixture
+def shift(world: World) -> DutyShift:
+    """Tomorrow's Northside duty shift, with priya as duty lead."""
+    start = later(days=1).replace(hour=9, minute=0, second=0, microsecond=0)
+    return people.add_duty_shift(
+        actor=world.priya,
+        team=world.northside,
+        lead=world.priya,
+        starts_at=start,
+        ends_at=start + timedelta(hours=8),
+    )
+
+
+@pytest.fixture
+def northside_ids(world: World, invitation: Invitation, shift: DutyShift) -> Ids:
+    """Ids of real Northside things, named as the OpenAPI path parameters are."""
+    return {
+        "team_id": world.northside.pk,
+        "member_id": world.sam.pk,
+        "case_id": world.sams_case.pk,
+        "invitation_id": invitation.pk,
+        "shift_id": shift.pk,
+    }
+
+
+def northside_state(world: World) -> tuple[object, ...]:
+    """Everything about Northside a request might wrongly change, to compare before/after."""
+    case = Case.objects.get(pk=world.sams_case.pk)
+    return (
+        sorted((c.user.pk, c.role, c.grade) for c in queries.list_team(world.northside)),
+        queries.rope_holder_ids(world.northside, world.sam),
+        (case.risk_level, case.initials, sorted(case.keyworkers.values_list("pk", flat=True))),
+        Case.objects.filter(team=world.northside).count(),
+        list(queries.pending_invitations(world.northside).values_list("pk", flat=True)),
+        list(DutyShift.objects.filter(team=world.northside).values_list("pk", flat=True)),
+    )

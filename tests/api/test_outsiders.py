@@ -1,0 +1,218 @@
+"""Outsiders: another team's resources look exactly like resources that do not exist.
+
+kim (Riverside lead) and lee (Riverside keyworker) share Northside's organisation, which makes
+them the most plausible people to stumble on Northside's ids.
+"""
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from ropeteam.api.main import api as ninja_api
+from ropeteam.audit.models import AuditEntry
+from ropeteam.people import actions as people
+from tests.api.conftest import Api, Ids, iso, later, northside_state
+from tests.conftest import World
+
+MISSING = 987_654_321
+Body = Callable[[Ids, World], Any] | None
+Route = tuple[str, str, Body]
+
+
+def _shift_body(ids: Ids, world: World) -> dict[str, Any]:
+    start = later(days=3)
+    return {
+        "lead_id": world.priya.pk,
+        "starts_at": iso(start),
+        "ends_at": iso(start + timedelta(hours=8)),
+    }
+
+
+# Every team- and case-scoped operation, with a body that would succeed for a Northside lead:
+# the 404 must come from the access check, not from validation.
+NORTHSIDE_ROUTES: list[Route] = [
+    ("GET", "/teams/{team_id}", None),
+    ("GET", "/teams/{team_id}/members", None),
+    (
+        "POST",
+        "/teams/{team_id}/members",
+        lambda ids, w: {"username": "lee", "role": "practitioner", "grade": "practitioner"},
+    ),
+    ("PATCH", "/teams/{team_id}/members/{member_id}", lambda ids, w: {"role": "lead"}),
+    ("DELETE", "/teams/{team_id}/members/{member_id}", None),
+    ("GET", "/teams/{team_id}/members/{member_id}/rope", None),
+    (
+        "PUT",
+        "/teams/{team_id}/members/{member_id}/rope-holders",
+        lambda ids, w: {"holder_ids": [w.priya.pk]},
+    ),
+    ("GET", "/teams/{team_id}/invitations", None),
+    (
+        "POST",
+        "/teams/{team_id}/invitations",
+        lambda ids, w: {"role": "practitioner", "grade": "practitioner"},
+    ),
+    ("DELETE", "/teams/{team_id}/invitations/{invitation_id}", None),
+    ("GET", "/teams/{team_id}/duty-shifts", None),
+    ("POST", "/teams/{team_id}/duty-shifts", _shift_body),
+    ("DELETE", "/teams/{team_id}/duty-shifts/{shift_id}", None),
+    ("GET", "/teams/{team_id}/cases", None),
+    (
+        "POST",
+        "/teams/{team_id}/cases",
+        lambda ids, w: {
+            "reference": "NS-99",
+            "initials": "AB",
+            "age_band": "15_17",
+            "risk_level": "low",
+        },
+    ),
+    ("GET", "/cases/{case_id}", None),
+    ("PATCH", "/cases/{case_id}", lambda ids, w: {"initials": "AB"}),
+    ("POST", "/cases/{case_id}/risk", lambda ids, w: {"level": "low", "reason": "Settled."}),
+]
+ROUTE_IDS = [f"{method} {path}" for method, path, _body in NORTHSIDE_ROUTES]
+
+
+def _names_of_northside(world: World) -> list[str]:
+    people_there = [world.priya, world.morgan, world.sam, world.jo, world.alex, world.dee]
+    return [
+        "Northside",
+        world.sams_case.reference,
+        world.sams_case.initials,
+        *(p.username for p in people_there),
+    ]
+
+
+def _mentions(text: str, word: str) -> bool:
+    return re.search(rf"\b{re.escape(word)}\b", text, re.IGNORECASE) is not None
+
+
+@pytest.mark.parametrize("outsider", ["kim", "lee"])
+@pytest.mark.parametrize("route", NORTHSIDE_ROUTES, ids=ROUTE_IDS)
+def test_outsider_gets_404_for_every_northside_resource_and_changes_nothing(
+    world: World, api: Callable[[str], Api], northside_ids: Ids, outsider: str, route: Route
+) -> None:
+    method, path, body = route
+    client = api(outsider)
+    payload = body(northside_ids, world) if body else None
+    before, audited = northside_state(world), AuditEntry.objects.count()
+
+    response = client.call(method, path.format(**northside_ids), payload)
+    missing = client.call(method, path.format(**dict.fromkeys(northside_ids, MISSING)), payload)
+
+    assert response.status_code == 404
+    # Existing-but-not-yours and does-not-exist must be indistinguishable.
+    assert response.json() == missing.json()
+    assert response.json()["detail"].startswith("No such")
+    text = response.content.decode()
+    assert [w for w in _names_of_northside(world) if _mentions(text, w)] == []
+    assert northside_state(world) == before
+    assert AuditEntry.objects.count() == audited  # not even an audited read
+
+
+def test_the_outsider_walk_covers_every_team_and_case_endpoint() -> None:
+    documented = {
+        (method.upper(), path.removeprefix("/api/v1"))
+        for path, operations in ninja_api.get_openapi_schema()["paths"].items()
+        for method in operations
+        if "{team_id}" in path or "{case_id}" in path
+    }
+    walked = {(method, path) for method, path, _body in NORTHSIDE_ROUTES}
+    assert documented == walked
+
+
+# Routes that take a team plus something inside it: kim may use her own team's id and try to
+# reach Northside's member, invitation or shift through it.
+NESTED_ROUTES = [r for r in NORTHSIDE_ROUTES if re.search(r"\{team_id\}/[\w-]+/\{", r[1])]
+
+
+@pytest.mark.parametrize("route", NESTED_ROUTES, ids=[f"{m} {p}" for m, p, _b in NESTED_ROUTES])
+def test_a_lead_cannot_reach_another_teams_member_invitation_or_shift_through_her_own_team(
+    world: World, api: Callable[[str], Api], northside_ids: Ids, route: Route
+) -> None:
+    method, path, body = route
+    kim = api("kim")
+    through_riverside = {**northside_ids, "team_id": world.riverside.pk}
+    payload = body(northside_ids, world) if body else None
+    before = northside_state(world)
+
+    response = kim.call(method, path.format(**through_riverside), payload)
+    missing = kim.call(
+        method,
+        path.format(**{**dict.fromkeys(northside_ids, MISSING), "team_id": world.riverside.pk}),
+        payload,
+    )
+
+    assert response.status_code == 404
+    assert response.json() == missing.json()
+    assert northside_state(world) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        (
+            "PUT",
+            "/teams/{riverside}/members/{lee}/rope-holders",
+            lambda other: {"holder_ids": [other]},
+        ),
+        (
+            "POST",
+            "/teams/{riverside}/duty-shifts",
+            lambda other: {
+                "lead_id": other,
+                "starts_at": iso(later(days=2)),
+                "ends_at": iso(later(days=2, hours=8)),
+            },
+        ),
+        (
+            "POST",
+            "/teams/{riverside}/cases",
+            lambda other: {
+                "reference": "RS-2",
+                "initials": "AB",
+                "age_band": "15_17",
+                "risk_level": "low",
+                "keyworker_ids": [other],
+            },
+        ),
+    ],
+    ids=["rope holders", "duty lead", "keyworkers"],
+)
+def test_naming_another_teams_member_in_a_body_reads_like_naming_nobody(
+    world: World, api: Callable[[str], Api], method: str, path: str, body: Callable[[int], Any]
+) -> None:
+    kim = api("kim")
+    url = path.format(riverside=world.riverside.pk, lee=world.lee.pk)
+
+    with_sam = kim.call(method, url, body(world.sam.pk))
+    with_nobody = kim.call(method, url, body(MISSING))
+
+    assert with_sam.status_code == 400
+    # The same words and the same field, or the answer would tell which user ids exist.
+    assert with_sam.json() == with_nobody.json()
+    assert re.search(r"must be (a )?current members? of the team", with_sam.json()["detail"])
+
+
+def test_adding_a_username_from_another_organisation_reads_like_an_unknown_username(
+    world: World, api: Callable[[str], Api]
+) -> None:
+    elsewhere = people.create_organisation(actor=None, name="Elsewhere Trust")
+    their_team = people.create_team(actor=None, organisation=elsewhere, name="Eastside")
+    zed = people.create_account(actor=None, username="zed", display_name="Zed", password=None)
+    people.add_member(actor=None, team=their_team, user=zed, role="lead", grade="team_lead")
+    kim = api("kim")
+    member = {"role": "practitioner", "grade": "practitioner"}
+
+    response = kim.post(f"/teams/{world.riverside.pk}/members", {"username": "zed", **member})
+    nobody = kim.post(f"/teams/{world.riverside.pk}/members", {"username": "nobody", **member})
+
+    assert response.status_code == 404
+    assert response.json()["detail"] == nobody.json()["detail"].replace("nobody", "zed")
+    assert "Send an invitation link instead." in response.json()["detail"]
+    assert not their_team.memberships.filter(user=world.kim).exists()
+    assert not world.riverside.memberships.filter(user=zed).exists()
