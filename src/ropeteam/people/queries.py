@@ -12,6 +12,7 @@ from ropeteam.people.models import (
     DutyShift,
     Invitation,
     Membership,
+    Organisation,
     RopeHolder,
     Team,
     User,
@@ -126,3 +127,13 @@ def pending_invitations(team: Team, now: datetime | None = None) -> QuerySet[Inv
 
 def tokens_for(user: User) -> QuerySet[AccessToken]:
     return AccessToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")
+
+
+def get_shift(team: Team, shift_id: int) -> DutyShift | None:
+    """One shift on the team's rota."""
+    return DutyShift.objects.filter(team=team, pk=shift_id).select_related("team", "lead").first()
+
+
+def administered_organisations(user: User) -> QuerySet[Organisation]:
+    """Organisations whose teams the person runs as an organisation admin."""
+    return Organisation.objects.filter(admins__user=user).order_by("name")

@@ -1,7 +1,50 @@
+"""The team a signed-in person is working in, for every page and its header."""
+
 from typing import Any
 
 from django.http import HttpRequest
 
+from ropeteam.people.access import can
+from ropeteam.people.flow import Permission
+from ropeteam.people.models import Team, User
+from ropeteam.people.queries import teams_for
+
+TEAM_KEY = "team_id"
+
+# Which header link a page belongs under, so the header can mark it as the current one.
+SECTIONS = {
+    "home": "home",
+    "team": "team",
+    "member": "team",
+    "member_remove": "team",
+    "rota": "rota",
+    "cases": "cases",
+    "case": "cases",
+    "case_new": "cases",
+    "case_edit": "cases",
+    "invitations": "invitations",
+    "tokens": "tokens",
+    "teams": "teams",
+}
+
+
+def chosen_team(request: HttpRequest, user: User) -> Team | None:
+    """The team picked on the teams page if the person is still in it, else their first."""
+    teams = teams_for(user)
+    chosen = request.session.get(TEAM_KEY)
+    return next((t for t in teams if t.pk == chosen), teams[0] if teams else None)
+
 
 def current_team(request: HttpRequest) -> dict[str, Any]:
-    return {}
+    """The header's team, and which of its links this person may follow."""
+    user = request.user
+    if not isinstance(user, User):
+        return {}
+    team = chosen_team(request, user)
+    match = request.resolver_match
+    return {
+        "current_team": team,
+        "section": SECTIONS.get(match.url_name or "") if match else None,
+        "can_view_cases": team is not None and can(user, team, Permission.VIEW_CASES),
+        "can_manage_members": team is not None and can(user, team, Permission.MANAGE_MEMBERS),
+    }

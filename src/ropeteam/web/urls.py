@@ -1,2 +1,70 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, register_converter, reverse_lazy
+
+from ropeteam.web import views
+
+
+class IdConverter:
+    """A database id: at most 18 digits, so a longer number is a 404, not a database error."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
+
 app_name = "web"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="web/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="web/reset.html", success_url=reverse_lazy("web:reset_done")
+        ),
+        name="reset",
+    ),
+    path(
+        "reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="web/reset_done.html"),
+        name="reset_done",
+    ),
+    path("join/<str:token>/", views.join, name="join"),
+    path("", views.home, name="home"),
+    path("availability/", views.availability, name="availability"),
+    path("team/", views.team_board, name="team"),
+    path("team/members/<id:user_id>/", views.member_detail, name="member"),
+    path("team/members/<id:user_id>/rope/", views.member_rope, name="member_rope"),
+    path("team/members/<id:user_id>/change/", views.member_change, name="member_change"),
+    path("team/members/<id:user_id>/remove/", views.member_remove, name="member_remove"),
+    path("team/invitations/", views.invitations, name="invitations"),
+    path(
+        "team/invitations/<id:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("team/rota/", views.rota, name="rota"),
+    path("team/rota/add/", views.shift_add, name="shift_add"),
+    path("team/rota/<id:shift_id>/remove/", views.shift_remove, name="shift_remove"),
+    path("cases/", views.case_list, name="cases"),
+    path("cases/new/", views.case_new, name="case_new"),
+    path("cases/<id:case_id>/", views.case_detail, name="case"),
+    path("cases/<id:case_id>/risk/", views.case_risk, name="case_risk"),
+    path("cases/<id:case_id>/edit/", views.case_edit, name="case_edit"),
+    path("settings/tokens/", views.tokens, name="tokens"),
+    path("settings/tokens/<id:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("teams/", views.teams, name="teams"),
+    path("teams/<id:team_id>/choose/", views.team_choose, name="team_choose"),
+    path("teams/<id:organisation_id>/new/", views.team_new, name="team_new"),
+]

@@ -1,0 +1,259 @@
+"""Forms parse what people type; the actions decide whether it may be done."""
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, time, timedelta
+from enum import Enum
+from typing import Any, Final, TypeVar, cast
+
+from django import forms
+from django.contrib.humanize.templatetags.humanize import ordinal
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ropeteam.cases.models import Case
+from ropeteam.core.errors import Conflict, InvalidInput
+from ropeteam.people.actions import MAX_ROPE_HOLDERS
+from ropeteam.people.flow import Availability, Grade, Role
+from ropeteam.people.models import Organisation, User
+from ropeteam.web import labels
+
+T = TypeVar("T")
+
+
+class Outcome(Enum):
+    """What `submit` gives back instead of a result when nothing was done."""
+
+    REFUSED = "refused"
+
+
+REFUSED: Final = Outcome.REFUSED
+
+
+def submit(form: forms.BaseForm, act: Callable[[dict[str, Any]], T]) -> T | Outcome:
+    """Run an action on the form's clean data; a refusal becomes the form's error message.
+
+    The message goes on the field the action names, or on the whole form. A form with no
+    data (the page was only opened) is refused without a message, so it is simply shown.
+    """
+    if not form.is_valid():
+        return REFUSED
+    try:
+        return act(form.cleaned_data)
+    except (InvalidInput, Conflict) as error:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return REFUSED
+
+
+def _time_input() -> forms.TimeInput:
+    return forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def _datetime_input() -> forms.DateTimeInput:
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def next_time(at: time, now: datetime) -> datetime:
+    """The next moment the clock shows `at`: later today, or tomorrow if that has passed."""
+    moment = timezone.make_aware(datetime.combine(timezone.localdate(now), at))
+    return moment if moment > now else moment + timedelta(days=1)
+
+
+class AvailabilityForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("I am"), choices=labels.choices(labels.STATUS), widget=forms.RadioSelect
+    )
+    until = forms.TimeField(
+        label=_("Until (optional)"),
+        required=False,
+        widget=_time_input(),
+        help_text=_("A time earlier than now means tomorrow."),
+    )
+
+    @classmethod
+    def showing(cls, availability: Availability) -> "AvailabilityForm":
+        until = availability.until
+        return cls(
+            initial={
+                "status": availability.status,
+                "until": timezone.localtime(until).time() if until else None,
+            }
+        )
+
+    def clean_until(self) -> datetime | None:
+        until: time | None = self.cleaned_data["until"]
+        return next_time(until, timezone.now()) if until else None
+
+
+class MembersForm(forms.Form):
+    """A form that offers the team's members by name in its `member_fields`."""
+
+    member_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, members: Sequence[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.members = {m.pk: m for m in members}
+        self.member_choices = [(m.pk, m.name) for m in members]
+        for name in self.member_fields:
+            cast(forms.ChoiceField, self.fields[name]).choices = self.member_choices
+
+
+class RopeHoldersForm(MembersForm):
+    """Up to five colleagues in the order they are tried; blanks are skipped."""
+
+    def __init__(self, *args: Any, current: Sequence[User] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for position in range(1, MAX_ROPE_HOLDERS + 1):
+            self.fields[f"holder_{position}"] = forms.ChoiceField(
+                label=ordinal(position),
+                required=False,
+                choices=[("", _("Nobody")), *self.member_choices],
+            )
+        self.initial.update({f"holder_{i}": u.pk for i, u in enumerate(current, start=1)})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        chosen = [data.get(f"holder_{p}") for p in range(1, MAX_ROPE_HOLDERS + 1)]
+        data["holders"] = [self.members[int(c)] for c in chosen if c]
+        return data
+
+
+class MemberForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=labels.choices(labels.ROLE))
+    grade = forms.ChoiceField(label=_("Grade"), choices=labels.choices(labels.GRADE))
+    profession = forms.CharField(label=_("Profession"), max_length=80, required=False)
+
+
+class InvitationForm(forms.Form):
+    role = forms.ChoiceField(
+        label=_("Role"), choices=labels.choices(labels.ROLE), initial=Role.PRACTITIONER
+    )
+    grade = forms.ChoiceField(
+        label=_("Grade"), choices=labels.choices(labels.GRADE), initial=Grade.PRACTITIONER
+    )
+    note = forms.CharField(
+        label=_("Who is it for? (optional)"),
+        max_length=120,
+        required=False,
+        help_text=_("Only the team sees this, e.g. “new keyworker starting Monday”."),
+    )
+
+
+class JoinForm(forms.Form):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    display_name = forms.CharField(
+        label=_("Your name as colleagues know it"),
+        max_length=80,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    phone = forms.CharField(
+        label=_("Work mobile (optional)"),
+        max_length=32,
+        required=False,
+        help_text=_("So the people holding your rope can call you."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("The two passwords are not the same."))
+        return data
+
+
+class ShiftForm(MembersForm):
+    member_fields = ("lead",)
+    lead = forms.ChoiceField(label=_("Duty lead"))
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=_datetime_input())
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=_datetime_input())
+
+    def clean_lead(self) -> User:
+        return self.members[int(self.cleaned_data["lead"])]
+
+
+class CaseDetailsForm(MembersForm):
+    """Initials, age band and keyworkers: what can be corrected after a case is opened."""
+
+    member_fields = ("keyworkers",)
+    initials = forms.CharField(
+        label=_("Initials"),
+        max_length=8,
+        help_text=_("Initials only, e.g. JT. Never a name."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    age_band = forms.ChoiceField(
+        label=_("Age band"), choices=labels.choices(labels.AGE_BAND, blank=True)
+    )
+    keyworkers = forms.MultipleChoiceField(
+        label=_("Keyworkers"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    @staticmethod
+    def initial_for(case: Case) -> dict[str, Any]:
+        return {
+            "initials": case.initials,
+            "age_band": case.age_band,
+            "keyworkers": [u.pk for u in case.keyworkers.all()],
+        }
+
+    def clean_keyworkers(self) -> list[int]:
+        return [int(pk) for pk in self.cleaned_data["keyworkers"]]
+
+
+class CaseForm(CaseDetailsForm):
+    field_order = ["reference", "initials", "age_band", "risk_level", "keyworkers", "reason"]
+    reference = forms.CharField(
+        label=_("Team reference"),
+        max_length=24,
+        help_text=_("The team's own code for this young person, e.g. NS-014."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    risk_level = forms.ChoiceField(
+        label=_("Risk level"), choices=labels.choices(labels.RISK, blank=True)
+    )
+    reason = forms.CharField(
+        label=_("Why this risk level? (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RiskForm(forms.Form):
+    risk_level = forms.ChoiceField(label=_("New risk level"), choices=labels.choices(labels.RISK))
+    reason = forms.CharField(
+        label=_("Why?"),
+        max_length=500,
+        help_text=_("Only what the team needs. No names, addresses or dates of birth."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        help_text=_("What the token is for, e.g. the device that will use it."),
+    )
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("New team's name"), max_length=120)
+
+    def __init__(self, data: QueryDict | None = None, *, organisation: Organisation) -> None:
+        super().__init__(data, prefix=f"org{organisation.pk}")
+        self.organisation = organisation

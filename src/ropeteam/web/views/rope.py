@@ -1,0 +1,147 @@
+"""My rope, the team board and each member's page: who holds whose rope."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ropeteam.people import actions, queries
+from ropeteam.people.access import access_member, can, current_membership
+from ropeteam.people.flow import Permission
+from ropeteam.people.models import Membership, Team, User
+from ropeteam.web.decorators import in_team
+from ropeteam.web.forms import REFUSED, AvailabilityForm, MemberForm, RopeHoldersForm, submit
+from ropeteam.web.views.render import page, posted, team_members
+
+# --- my rope ------------------------------------------------------------------------------
+
+
+def _home_page(
+    request: HttpRequest, me: User, team: Team, form: AvailabilityForm | None = None
+) -> HttpResponse:
+    availability = queries.availability_of(me)
+    context = {
+        "rope": queries.rope_for(team, me),
+        "availability": availability,
+        "form": form or AvailabilityForm.showing(availability),
+    }
+    return page(request, "web/home.html", context)
+
+
+@in_team()
+def home(request: HttpRequest, me: User, team: Team) -> HttpResponse:
+    if current_membership(me, team.pk) is None:
+        return redirect("web:teams")  # an organisation admin has no rope of their own here
+    return _home_page(request, me, team)
+
+
+@require_POST
+@in_team()
+def availability(request: HttpRequest, me: User, team: Team) -> HttpResponse:
+    form = AvailabilityForm(request.POST)
+    saved = submit(
+        form, lambda d: actions.set_availability(actor=me, status=d["status"], until=d["until"])
+    )
+    if saved is REFUSED:
+        return _home_page(request, me, team, form)
+    messages.success(request, _("Your availability is saved."))
+    return redirect("web:home")
+
+
+# --- the team -----------------------------------------------------------------------------
+
+
+@in_team()
+def team_board(request: HttpRequest, me: User, team: Team) -> HttpResponse:
+    context = {
+        "colleagues": queries.list_team(team),
+        "can_manage": can(me, team, Permission.MANAGE_MEMBERS),
+    }
+    return page(request, "web/team.html", context)
+
+
+def _member_page(
+    request: HttpRequest,
+    me: User,
+    member: Membership,
+    *,
+    rope_form: RopeHoldersForm | None = None,
+    member_form: MemberForm | None = None,
+) -> HttpResponse:
+    team, rope = member.team, queries.rope_for(member.team, member.user)
+    context: dict[str, Any] = {"member": member, "rope": rope}
+    if can(me, team, Permission.EDIT_ROPE_HOLDERS):
+        context["rope_form"] = rope_form or _rope_form(
+            None, member, current=[c.user for c in rope.holders]
+        )
+    if can(me, team, Permission.MANAGE_MEMBERS):
+        context["member_form"] = member_form or MemberForm(
+            prefix="member",
+            initial={"role": member.role, "grade": member.grade, "profession": member.profession},
+        )
+    return page(request, "web/member.html", context)
+
+
+def _rope_form(
+    data: QueryDict | None, member: Membership, current: Sequence[User] = ()
+) -> RopeHoldersForm:
+    colleagues = [u for u in team_members(member.team) if u != member.user]
+    return RopeHoldersForm(data, prefix="rope", members=colleagues, current=current)
+
+
+@in_team()
+def member_detail(request: HttpRequest, me: User, team: Team, user_id: int) -> HttpResponse:
+    return _member_page(request, me, access_member(me, team.pk, user_id))
+
+
+@require_POST
+@in_team()
+def member_rope(request: HttpRequest, me: User, team: Team, user_id: int) -> HttpResponse:
+    member = access_member(me, team.pk, user_id, need=Permission.EDIT_ROPE_HOLDERS)
+    form = _rope_form(request.POST, member)
+    saved = submit(
+        form,
+        lambda d: actions.set_rope_holders(
+            actor=me, team=team, worker=member.user, holders=d["holders"]
+        ),
+    )
+    if saved is REFUSED:
+        return _member_page(request, me, member, rope_form=form)
+    messages.success(request, _("The rope holders are saved."))
+    return redirect("web:member", user_id=user_id)
+
+
+@require_POST
+@in_team()
+def member_change(request: HttpRequest, me: User, team: Team, user_id: int) -> HttpResponse:
+    member = access_member(me, team.pk, user_id, need=Permission.MANAGE_MEMBERS)
+    form = MemberForm(request.POST, prefix="member")
+    saved = submit(
+        form,
+        lambda d: actions.change_member(
+            actor=me,
+            membership=member,
+            role=d["role"],
+            grade=d["grade"],
+            profession=d["profession"],
+        ),
+    )
+    if saved is REFUSED:
+        return _member_page(request, me, member, member_form=form)
+    messages.success(request, _("The changes are saved."))
+    return redirect("web:member", user_id=user_id)
+
+
+@in_team()
+def member_remove(request: HttpRequest, me: User, team: Team, user_id: int) -> HttpResponse:
+    member = access_member(me, team.pk, user_id, need=Permission.MANAGE_MEMBERS)
+    form = forms.Form(posted(request))
+    if submit(form, lambda d: actions.remove_member(actor=me, membership=member)) is REFUSED:
+        return page(request, "web/member_remove.html", {"member": member, "form": form})
+    messages.success(request, _("%(name)s is no longer in the team.") % {"name": member.user.name})
+    return redirect("web:team")
