@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
@@ -29,13 +29,15 @@ schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api
 @pytest.fixture
 def lead_token(world: World) -> Iterator[str]:
     _token, raw = create_token(actor=world.priya, name="fuzz")
-    # Like Django's test client: a finished request must not close the connection that
-    # holds this test's transaction.
-    request_finished.disconnect(close_old_connections)
+    # Like Django's test client: a request must not close the connection that holds this
+    # test's transaction, neither as it starts nor as it finishes.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
     try:
         yield raw
     finally:
-        request_finished.connect(close_old_connections)
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
 
 
 @pytest.mark.slow

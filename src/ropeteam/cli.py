@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 LOOPBACK = "127.0.0.1"
@@ -87,6 +88,10 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _exit(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def _serve(*, host: str, port: int, worker: bool) -> int:
     import uvicorn  # noqa: PLC0415
 
@@ -95,6 +100,9 @@ def _serve(*, host: str, port: int, worker: bool) -> int:
         # The embedded worker is a child process: the task runner installs its own signal
         # handlers, which only work in a main thread.
         child = subprocess.Popen([sys.executable, "-m", "ropeteam.cli", "worker"])
+    # uvicorn re-raises SIGTERM at itself after shutting down; turn it into SystemExit so
+    # the `finally` below still stops the worker.
+    signal.signal(signal.SIGTERM, _exit)
     try:
         uvicorn.run(
             "ropeteam.config.asgi:application",

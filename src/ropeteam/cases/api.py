@@ -16,6 +16,7 @@ from ropeteam.cases.schemas import (
 from ropeteam.people.access import access_team
 from ropeteam.people.auth import actor
 from ropeteam.people.flow import Permission
+from ropeteam.people.schemas import PathId, QueryId
 
 router = Router(tags=["cases"])
 
@@ -26,7 +27,7 @@ router = Router(tags=["cases"])
     summary="The team's open cases, highest risk first",
 )
 def list_cases(
-    request: HttpRequest, team_id: int, keyworker_id: int | None = None
+    request: HttpRequest, team_id: PathId, keyworker_id: QueryId | None = None
 ) -> list[CaseOut]:
     user = actor(request)
     team = access_team(user, team_id, need=Permission.VIEW_CASES)
@@ -42,7 +43,7 @@ def list_cases(
 
 
 @router.post("/teams/{team_id}/cases", response={201: CaseOut}, summary="Open a case")
-def open_case(request: HttpRequest, team_id: int, payload: CaseIn) -> Status[CaseOut]:
+def open_case(request: HttpRequest, team_id: PathId, payload: CaseIn) -> Status[CaseOut]:
     user = actor(request)
     team = access_team(user, team_id, need=Permission.EDIT_CASES)
     case = actions.open_case(
@@ -59,7 +60,7 @@ def open_case(request: HttpRequest, team_id: int, payload: CaseIn) -> Status[Cas
 
 
 @router.get("/cases/{case_id}", response=CaseDetailOut, summary="One case with its risk history")
-def get_case(request: HttpRequest, case_id: int) -> CaseDetailOut:
+def get_case(request: HttpRequest, case_id: PathId) -> CaseDetailOut:
     user = actor(request)
     case, history = queries.view_case(viewer=user, case=access_case(user, case_id))
     return CaseDetailOut(
@@ -72,7 +73,7 @@ def get_case(request: HttpRequest, case_id: int) -> CaseDetailOut:
     response=CaseOut,
     summary="Correct initials or age band, or change keyworkers",
 )
-def update_case(request: HttpRequest, case_id: int, payload: CasePatch) -> CaseOut:
+def update_case(request: HttpRequest, case_id: PathId, payload: CasePatch) -> CaseOut:
     user = actor(request)
     case = access_case(user, case_id, need=Permission.EDIT_CASES)
     case = actions.update_case(
@@ -90,7 +91,9 @@ def update_case(request: HttpRequest, case_id: int, payload: CasePatch) -> CaseO
     response={201: RiskChangeOut},
     summary="Change the risk level, saying why",
 )
-def change_risk(request: HttpRequest, case_id: int, payload: RiskChangeIn) -> Status[RiskChangeOut]:
+def change_risk(
+    request: HttpRequest, case_id: PathId, payload: RiskChangeIn
+) -> Status[RiskChangeOut]:
     user = actor(request)
     case = access_case(user, case_id, need=Permission.CHANGE_RISK)
     change = actions.change_risk(actor=user, case=case, level=payload.level, reason=payload.reason)

@@ -203,6 +203,9 @@ def add_member(
 
 
 def _leads_left(team: Team, *, without: Membership) -> int:
+    """How many other leads the team has; call inside a transaction, it locks the team row
+    so two leads removing or demoting each other at once cannot both pass."""
+    Team.objects.select_for_update().filter(pk=team.pk).first()
     return (
         Membership.objects.filter(team=team, role=Role.LEAD, removed_at__isnull=True)
         .exclude(pk=without.pk)
@@ -253,10 +256,12 @@ def remove_member(*, actor: User, membership: Membership) -> None:
     """Take someone out of a team, with the rope they held and their future duty shifts."""
     _require(actor, membership.team, Permission.MANAGE_MEMBERS)
     team, user = membership.team, membership.user
-    if membership.role == Role.LEAD and _leads_left(team, without=membership) == 0:
-        raise InvalidInput(_("A team needs a lead: make someone else lead before removing them."))
     now = timezone.now()
     with transaction.atomic():
+        if membership.role == Role.LEAD and _leads_left(team, without=membership) == 0:
+            raise InvalidInput(
+                _("A team needs a lead: make someone else lead before removing them.")
+            )
         membership.removed_at = now
         membership.save(update_fields=["removed_at"])
         dropped = list(
@@ -344,6 +349,14 @@ def accept_invitation(
     """Create an account from an invitation link and join its team."""
     with transaction.atomic():
         invitation = find_invitation(raw)
+        # Lock the row: two people opening the same link at once must not both join.
+        if (
+            Invitation.objects.select_for_update()
+            .filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True)
+            .first()
+            is None
+        ):
+            raise NotFound(_("This invitation link has expired or was already used."))
         user = create_account(
             actor=None, username=username, display_name=display_name, password=password, phone=phone
         )

@@ -31,6 +31,7 @@ from ropeteam.people.schemas import (
     MemberPatch,
     MeOut,
     MyTeamOut,
+    PathId,
     RopeHoldersIn,
     RopeOut,
     ShiftIn,
@@ -131,7 +132,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedO
 
 
 @router.delete("/me/tokens/{token_id}", response={204: None}, summary="Revoke a token")
-def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
+def revoke_token(request: HttpRequest, token_id: PathId) -> Status[None]:
     user = actor(request)
     token = queries.tokens_for(user).filter(pk=token_id).first()
     if token is None:
@@ -149,7 +150,7 @@ def list_teams(request: HttpRequest) -> list[TeamOut]:
 
 
 @router.get("/teams/{team_id}", response=TeamOut, summary="One team")
-def get_team(request: HttpRequest, team_id: int) -> TeamOut:
+def get_team(request: HttpRequest, team_id: PathId) -> TeamOut:
     return _team_out(access_team(actor(request), team_id))
 
 
@@ -158,7 +159,7 @@ def get_team(request: HttpRequest, team_id: int) -> TeamOut:
     response=list[MemberOut],
     summary="The team with everyone's availability now",
 )
-def list_members(request: HttpRequest, team_id: int) -> list[MemberOut]:
+def list_members(request: HttpRequest, team_id: PathId) -> list[MemberOut]:
     team = access_team(actor(request), team_id)
     return [MemberOut.of(c) for c in queries.list_team(team)]
 
@@ -168,7 +169,7 @@ def list_members(request: HttpRequest, team_id: int) -> list[MemberOut]:
     response={201: MemberOut},
     summary="Add an existing account of the organisation to the team",
 )
-def add_member(request: HttpRequest, team_id: int, payload: MemberIn) -> Status[MemberOut]:
+def add_member(request: HttpRequest, team_id: PathId, payload: MemberIn) -> Status[MemberOut]:
     user = actor(request)
     team = access_team(user, team_id, need=Permission.MANAGE_MEMBERS)
     # Only accounts already in this organisation: usernames elsewhere must not leak.
@@ -202,7 +203,7 @@ def add_member(request: HttpRequest, team_id: int, payload: MemberIn) -> Status[
     summary="Change a member's role, grade or profession",
 )
 def change_member(
-    request: HttpRequest, team_id: int, member_id: int, payload: MemberPatch
+    request: HttpRequest, team_id: PathId, member_id: PathId, payload: MemberPatch
 ) -> MemberOut:
     user = actor(request)
     membership = access_member(user, team_id, member_id, need=Permission.MANAGE_MEMBERS)
@@ -221,7 +222,7 @@ def change_member(
     response={204: None},
     summary="Remove a member from the team",
 )
-def remove_member(request: HttpRequest, team_id: int, member_id: int) -> Status[None]:
+def remove_member(request: HttpRequest, team_id: PathId, member_id: PathId) -> Status[None]:
     user = actor(request)
     membership = access_member(user, team_id, member_id, need=Permission.MANAGE_MEMBERS)
     actions.remove_member(actor=user, membership=membership)
@@ -233,7 +234,7 @@ def remove_member(request: HttpRequest, team_id: int, member_id: int) -> Status[
     response=RopeOut,
     summary="Who holds this member's rope now",
 )
-def get_rope(request: HttpRequest, team_id: int, member_id: int) -> RopeOut:
+def get_rope(request: HttpRequest, team_id: PathId, member_id: PathId) -> RopeOut:
     membership = access_member(actor(request), team_id, member_id)
     return RopeOut.of(queries.rope_for(membership.team, membership.user))
 
@@ -244,7 +245,7 @@ def get_rope(request: HttpRequest, team_id: int, member_id: int) -> RopeOut:
     summary="Set a member's rope holders, in order",
 )
 def set_rope_holders(
-    request: HttpRequest, team_id: int, member_id: int, payload: RopeHoldersIn
+    request: HttpRequest, team_id: PathId, member_id: PathId, payload: RopeHoldersIn
 ) -> RopeOut:
     user = actor(request)
     membership = access_member(user, team_id, member_id, need=Permission.EDIT_ROPE_HOLDERS)
@@ -273,7 +274,7 @@ def set_rope_holders(
     response=list[InvitationOut],
     summary="Invitation links not yet used",
 )
-def list_invitations(request: HttpRequest, team_id: int) -> list[InvitationOut]:
+def list_invitations(request: HttpRequest, team_id: PathId) -> list[InvitationOut]:
     team = access_team(actor(request), team_id, need=Permission.MANAGE_MEMBERS)
     return [InvitationOut.from_orm(i) for i in queries.pending_invitations(team)]
 
@@ -284,7 +285,7 @@ def list_invitations(request: HttpRequest, team_id: int) -> list[InvitationOut]:
     summary="Make an invitation link to join the team",
 )
 def create_invitation(
-    request: HttpRequest, team_id: int, payload: InvitationIn
+    request: HttpRequest, team_id: PathId, payload: InvitationIn
 ) -> Status[InvitationCreatedOut]:
     user = actor(request)
     team = access_team(user, team_id, need=Permission.MANAGE_MEMBERS)
@@ -300,7 +301,7 @@ def create_invitation(
     response={204: None},
     summary="Revoke an invitation link",
 )
-def revoke_invitation(request: HttpRequest, team_id: int, invitation_id: int) -> Status[None]:
+def revoke_invitation(request: HttpRequest, team_id: PathId, invitation_id: PathId) -> Status[None]:
     user = actor(request)
     team = access_team(user, team_id, need=Permission.MANAGE_MEMBERS)
     # Only links still pending: revoking twice must not move the recorded revocation time.
@@ -320,7 +321,10 @@ def revoke_invitation(request: HttpRequest, team_id: int, invitation_id: int) ->
     summary="The duty rota between two times (default: the next two weeks)",
 )
 def list_shifts(
-    request: HttpRequest, team_id: int, start: datetime | None = None, end: datetime | None = None
+    request: HttpRequest,
+    team_id: PathId,
+    start: datetime | None = None,
+    end: datetime | None = None,
 ) -> list[ShiftOut]:
     team = access_team(actor(request), team_id)
     start, end = _rota_window(start, end)
@@ -332,7 +336,7 @@ def list_shifts(
     response={201: ShiftOut},
     summary="Put someone on the rota as duty lead",
 )
-def add_shift(request: HttpRequest, team_id: int, payload: ShiftIn) -> Status[ShiftOut]:
+def add_shift(request: HttpRequest, team_id: PathId, payload: ShiftIn) -> Status[ShiftOut]:
     user = actor(request)
     team = access_team(user, team_id, need=Permission.EDIT_ROTA)
     # Only current members, so an account elsewhere looks the same as no account.
@@ -356,7 +360,7 @@ def add_shift(request: HttpRequest, team_id: int, payload: ShiftIn) -> Status[Sh
     response={204: None},
     summary="Take a shift off the rota",
 )
-def remove_shift(request: HttpRequest, team_id: int, shift_id: int) -> Status[None]:
+def remove_shift(request: HttpRequest, team_id: PathId, shift_id: PathId) -> Status[None]:
     user = actor(request)
     team = access_team(user, team_id, need=Permission.EDIT_ROTA)
     shift = DutyShift.objects.filter(team=team, pk=shift_id).first()
@@ -374,7 +378,7 @@ def remove_shift(request: HttpRequest, team_id: int, shift_id: int) -> Status[No
     response=list[TeamOut],
     summary="The teams of an organisation I administer",
 )
-def list_org_teams(request: HttpRequest, organisation_id: int) -> list[TeamOut]:
+def list_org_teams(request: HttpRequest, organisation_id: PathId) -> list[TeamOut]:
     organisation = access_organisation(actor(request), organisation_id)
     teams = organisation.teams.select_related("organisation").order_by("name")
     return [_team_out(t) for t in teams]
@@ -386,7 +390,7 @@ def list_org_teams(request: HttpRequest, organisation_id: int) -> list[TeamOut]:
     summary="Deactivate an account (no sign-in, tokens stop working) or restore it",
 )
 def change_account(
-    request: HttpRequest, organisation_id: int, user_id: int, payload: AccountPatch
+    request: HttpRequest, organisation_id: PathId, user_id: PathId, payload: AccountPatch
 ) -> AccountOut:
     user = actor(request)
     organisation = access_organisation(user, organisation_id)
@@ -404,7 +408,7 @@ def change_account(
     response={201: TeamOut},
     summary="Add a team to an organisation I administer",
 )
-def create_team(request: HttpRequest, organisation_id: int, payload: TeamIn) -> Status[TeamOut]:
+def create_team(request: HttpRequest, organisation_id: PathId, payload: TeamIn) -> Status[TeamOut]:
     user = actor(request)
     organisation = access_organisation(user, organisation_id)
     team = actions.create_team(actor=user, organisation=organisation, name=payload.name)

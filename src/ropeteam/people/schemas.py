@@ -3,13 +3,19 @@ from typing import Annotated, Any
 
 from django.utils import timezone
 from ninja import Field, Schema
+from ninja.params import functions as param_functions
 from pydantic import AfterValidator, field_validator
 
 from ropeteam.people.flow import Grade, Role, Status
 from ropeteam.people.queries import Colleague, Rope
 
 # A database id: larger numbers cannot be stored, and SQLite fails on them in an IN (...).
-RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+MAX_ID = 2**63 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# The same for ids in a path or query string: beyond this range nothing can exist, and the
+# databases would fail on the number rather than find nothing.
+PathId = Annotated[int, param_functions.Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int, param_functions.Query(ge=1, le=MAX_ID)]
 
 
 def _storable(moment: datetime) -> datetime:
