@@ -186,3 +186,33 @@ def test_a_shift_at_the_edge_of_the_calendar_gets_422(
     assert error["loc"] == ["body", "payload", "starts_at"]
     assert "between the years 1 and 9999" in error["msg"]
     assert not DutyShift.objects.exists()
+
+
+def test_a_refusal_names_the_field_as_the_client_sent_it(
+    world: World, api: Callable[[str], Api]
+) -> None:
+    priya = api("priya")
+    team = world.northside.pk
+    cases = {
+        "holder_ids": priya.put(
+            f"/teams/{team}/members/{world.sam.pk}/rope-holders", {"holder_ids": [world.sam.pk]}
+        ),
+        "lead_id": priya.post(
+            f"/teams/{team}/duty-shifts",
+            {
+                "lead_id": world.kim.pk,
+                "starts_at": "2030-01-01T08:00:00Z",
+                "ends_at": "2030-01-01T20:00:00Z",
+            },
+        ),
+        "keyworker_ids": priya.patch(
+            f"/cases/{world.sams_case.pk}", {"keyworker_ids": [world.lee.pk]}
+        ),
+        "level": priya.post(
+            f"/cases/{world.sams_case.pk}/risk", {"level": "high", "reason": "No change."}
+        ),
+    }
+
+    named = {field: response.json().get("field") for field, response in cases.items()}
+
+    assert named == {field: field for field in cases}

@@ -60,11 +60,15 @@ api.add_router("", people_router)
 api.add_router("", cases_router)
 
 
+# Action arguments whose API field has another name.
+API_FIELDS = {"holders": "holder_ids", "lead": "lead_id"}
+
+
 @api.exception_handler(RopeteamError)
 def ropeteam_error(request: HttpRequest, error: RopeteamError) -> HttpResponse:
     body: dict[str, str] = {"detail": error.message}
     if error.field:
-        body["field"] = error.field
+        body["field"] = API_FIELDS.get(error.field, error.field)
     return api.create_response(request, body, status=error.status)
 
 

@@ -57,12 +57,12 @@ def _clean_initials(initials: str) -> str:
     return initials
 
 
-def _level(level: str) -> RiskLevel:
+def _level(level: str, *, field: str) -> RiskLevel:
     try:
         return RiskLevel(level)
     except ValueError:
         raise InvalidInput(
-            _("Risk level must be one of: low, medium, high, critical."), field="risk_level"
+            _("Risk level must be one of: low, medium, high, critical."), field=field
         ) from None
 
 
@@ -98,7 +98,9 @@ def _keyworkers(team: Team, keyworker_ids: Iterable[int]) -> list[int]:
         )
     )
     if set(ids) - members:
-        raise InvalidInput(_("Keyworkers must be current members of the team."), field="keyworkers")
+        raise InvalidInput(
+            _("Keyworkers must be current members of the team."), field="keyworker_ids"
+        )
     return ids
 
 
@@ -117,7 +119,7 @@ def open_case(
     _require(actor, team, Permission.EDIT_CASES)
     reference = _clean_reference(reference)
     initials = _clean_initials(initials)
-    band, level = _age_band(age_band), _level(risk_level)
+    band, level = _age_band(age_band), _level(risk_level, field="risk_level")
     keyworkers = _keyworkers(team, keyworker_ids)
     reason = _clean_reason(reason or _("Case opened."))
     now = timezone.now()
@@ -195,14 +197,14 @@ def update_case(
 def change_risk(*, actor: User, case: Case, level: str, reason: str) -> RiskChange:
     """Change a case's risk level, saying why; the history keeps who, when and why."""
     _require(actor, case.team, Permission.CHANGE_RISK)
-    new_level = _level(level)
+    new_level = _level(level, field="level")
     reason = _clean_reason(reason)
     with transaction.atomic():
         # Re-read under lock so two changes at once both record the true "from" level.
         current = Case.objects.select_for_update().get(pk=case.pk)
         if current.risk_level == new_level:
             raise InvalidInput(
-                _("The risk level is already %(level)s.") % {"level": new_level}, field="risk_level"
+                _("The risk level is already %(level)s.") % {"level": new_level}, field="level"
             )
         change = RiskChange.objects.create(
             case=current,

@@ -2,7 +2,11 @@
 
 
 class RopeteamError(Exception):
-    """A failure a person can act on; `message` is shown to them as it is."""
+    """A failure a person can act on; `message` is shown to them as it is.
+
+    `field` names the action's keyword argument at fault; each interface translates it to
+    the name of its own input where the two differ.
+    """
 
     status = 400
 

@@ -30,6 +30,10 @@ class Outcome(Enum):
 REFUSED: Final = Outcome.REFUSED
 
 
+# Action arguments whose form field has another name.
+FORM_FIELDS = {"keyworker_ids": "keyworkers", "level": "risk_level"}
+
+
 def submit(form: forms.BaseForm, act: Callable[[dict[str, Any]], T]) -> T | Outcome:
     """Run an action on the form's clean data; a refusal becomes the form's error message.
 
@@ -41,7 +45,8 @@ def submit(form: forms.BaseForm, act: Callable[[dict[str, Any]], T]) -> T | Outc
     try:
         return act(form.cleaned_data)
     except (InvalidInput, Conflict) as error:
-        form.add_error(error.field if error.field in form.fields else None, error.message)
+        field = FORM_FIELDS.get(error.field or "", error.field)
+        form.add_error(field if field in form.fields else None, error.message)
         return REFUSED
 
 
