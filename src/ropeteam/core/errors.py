@@ -1,5 +1,12 @@
 """The errors actions and access functions raise; every interface maps them the same way."""
 
+from enum import StrEnum
+from typing import TypeVar
+
+from django.utils.translation import gettext as _
+
+Choice = TypeVar("Choice", bound=StrEnum)
+
 
 class RopeteamError(Exception):
     """A failure a person can act on; `message` is shown to them as it is.
@@ -39,3 +46,16 @@ class NotFound(RopeteamError):
 
     def __init__(self, message: str = "Not found.", *, field: str | None = None) -> None:
         super().__init__(message, field=field)
+
+
+def parse_choice(kind: type[Choice], value: str, *, field: str, label: str) -> Choice:
+    """`value` as one of `kind`, or InvalidInput listing the choices."""
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(k.value for k in kind)
+        raise InvalidInput(
+            _("Unknown %(label)s “%(value)s”: choose one of %(choices)s.")
+            % {"label": label, "value": value, "choices": choices},
+            field=field,
+        ) from None

@@ -38,6 +38,12 @@ def can(user: AnyUser, team: Team, permission: Permission) -> bool:
     return permission in ORG_ADMIN_PERMISSIONS and is_org_admin(user, team.organisation_id)
 
 
+def require(user: AnyUser, team: Team, permission: Permission) -> None:
+    """For actions: refuse (403) what the person's roles do not allow in this team."""
+    if not can(user, team, permission):
+        raise Forbidden(_("Your role in this team does not allow that."))
+
+
 def access_team(user: AnyUser, team_id: int, *, need: Permission = Permission.VIEW_TEAM) -> Team:
     """The team, if the person may see it and has `need` there."""
     team = Team.objects.select_related("organisation").filter(pk=team_id).first()

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ropeteam.audit.log import record
-from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from ropeteam.people.access import can, is_org_admin
+from ropeteam.core.errors import Conflict, InvalidInput, NotFound, parse_choice
+from ropeteam.people.access import is_org_admin, require
 from ropeteam.people.flow import Grade, Permission, Role, Status
 from ropeteam.people.models import (
     AccessToken,
@@ -32,33 +32,12 @@ from ropeteam.people.tokens import hash_secret, new_secret
 MAX_ROPE_HOLDERS = 5
 
 
-def _require(actor: User, team: Team, permission: Permission) -> None:
-    if not can(actor, team, permission):
-        raise Forbidden(_("Your role in this team does not allow that."))
-
-
 def _parse_role(role: str) -> Role:
-    try:
-        return Role(role)
-    except ValueError:
-        choices = ", ".join(r.value for r in Role)
-        raise InvalidInput(
-            _("Unknown role “%(role)s”: choose one of %(choices)s.")
-            % {"role": role, "choices": choices},
-            field="role",
-        ) from None
+    return parse_choice(Role, role, field="role", label=_("role"))
 
 
 def _parse_grade(grade: str) -> Grade:
-    try:
-        return Grade(grade)
-    except ValueError:
-        choices = ", ".join(g.value for g in Grade)
-        raise InvalidInput(
-            _("Unknown grade “%(grade)s”: choose one of %(choices)s.")
-            % {"grade": grade, "choices": choices},
-            field="grade",
-        ) from None
+    return parse_choice(Grade, grade, field="grade", label=_("grade"))
 
 
 def _aware(moment: datetime) -> datetime:
@@ -176,7 +155,7 @@ def add_member(
 ) -> Membership:
     """Put a person in a team (by a lead, an org admin, the command line or an invitation)."""
     if actor is not None:
-        _require(actor, team, Permission.MANAGE_MEMBERS)
+        require(actor, team, Permission.MANAGE_MEMBERS)
     if not user.is_active:
         raise InvalidInput(_("%(name)s's account is deactivated.") % {"name": user.name})
     role_value, grade_value = _parse_role(role), _parse_grade(grade)
@@ -222,7 +201,7 @@ def change_member(
     profession: str | None = None,
 ) -> Membership:
     """Change a member's role, grade or profession."""
-    _require(actor, membership.team, Permission.MANAGE_MEMBERS)
+    require(actor, membership.team, Permission.MANAGE_MEMBERS)
     changes: dict[str, str] = {}
     with transaction.atomic():
         if role is not None and role != membership.role:
@@ -254,7 +233,7 @@ def change_member(
 
 def remove_member(*, actor: User, membership: Membership) -> None:
     """Take someone out of a team, with the rope they held and their future duty shifts."""
-    _require(actor, membership.team, Permission.MANAGE_MEMBERS)
+    require(actor, membership.team, Permission.MANAGE_MEMBERS)
     team, user = membership.team, membership.user
     now = timezone.now()
     with transaction.atomic():
@@ -298,7 +277,7 @@ def invite_member(
     *, actor: User, team: Team, role: str, grade: str, note: str = ""
 ) -> tuple[Invitation, str]:
     """Make a one-use link to join the team; returns the invitation and its secret token."""
-    _require(actor, team, Permission.MANAGE_MEMBERS)
+    require(actor, team, Permission.MANAGE_MEMBERS)
     role_value, grade_value = _parse_role(role), _parse_grade(grade)
     raw = new_secret("inv")
     now = timezone.now()
@@ -381,7 +360,7 @@ def accept_invitation(
 
 def revoke_invitation(*, actor: User, invitation: Invitation) -> None:
     """Make an unused invitation link stop working."""
-    _require(actor, invitation.team, Permission.MANAGE_MEMBERS)
+    require(actor, invitation.team, Permission.MANAGE_MEMBERS)
     with transaction.atomic():
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
@@ -395,15 +374,7 @@ def revoke_invitation(*, actor: User, invitation: Invitation) -> None:
 
 def set_availability(*, actor: User, status: str, until: datetime | None = None) -> User:
     """Say whether I can be reached now, optionally until a time."""
-    try:
-        status_value = Status(status)
-    except ValueError:
-        choices = ", ".join(s.value for s in Status)
-        raise InvalidInput(
-            _("Unknown availability “%(status)s”: choose one of %(choices)s.")
-            % {"status": status, "choices": choices},
-            field="status",
-        ) from None
+    status_value = parse_choice(Status, status, field="status", label=_("availability"))
     now = timezone.now()
     if until is not None:
         until = _aware(until)
@@ -422,7 +393,7 @@ def set_availability(*, actor: User, status: str, until: datetime | None = None)
 
 def set_rope_holders(*, actor: User, team: Team, worker: User, holders: list[User]) -> None:
     """Set who holds a worker's rope, in the order they are tried."""
-    _require(actor, team, Permission.EDIT_ROPE_HOLDERS)
+    require(actor, team, Permission.EDIT_ROPE_HOLDERS)
     ids = [h.pk for h in holders]
     if len(set(ids)) != len(ids):
         raise InvalidInput(_("Each colleague can hold the rope only once."), field="holders")
@@ -464,7 +435,7 @@ def add_duty_shift(
 ) -> DutyShift:
     """Put someone on the rota as duty lead for a stretch of time."""
     if actor is not None:
-        _require(actor, team, Permission.EDIT_ROTA)
+        require(actor, team, Permission.EDIT_ROTA)
     starts_at, ends_at = _aware(starts_at), _aware(ends_at)
     if ends_at <= starts_at:
         raise InvalidInput(_("A shift must end after it starts."), field="ends_at")
@@ -494,7 +465,7 @@ def add_duty_shift(
 
 def remove_duty_shift(*, actor: User, shift: DutyShift) -> None:
     """Take a shift off the rota."""
-    _require(actor, shift.team, Permission.EDIT_ROTA)
+    require(actor, shift.team, Permission.EDIT_ROTA)
     with transaction.atomic():
         record(
             actor=actor,

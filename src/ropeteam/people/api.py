@@ -363,7 +363,7 @@ def add_shift(request: HttpRequest, team_id: PathId, payload: ShiftIn) -> Status
 def remove_shift(request: HttpRequest, team_id: PathId, shift_id: PathId) -> Status[None]:
     user = actor(request)
     team = access_team(user, team_id, need=Permission.EDIT_ROTA)
-    shift = DutyShift.objects.filter(team=team, pk=shift_id).first()
+    shift = queries.get_shift(team, shift_id)
     if shift is None:
         raise NotFound(_("No such shift."))
     actions.remove_duty_shift(actor=user, shift=shift)
