@@ -1,6 +1,8 @@
 """The `ropeteam` command, run in-process against the test database."""
 
+import base64
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,7 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         "check",
         "import-team",
         "audit",
+        "keys",
     ]:
         assert command in out
 
@@ -101,6 +104,32 @@ def test_audit_verify_reports_an_intact_chain(
 ) -> None:
     assert main(["audit", "verify"]) == 0
     assert "intact" in capsys.readouterr().out
+
+
+def test_keys_generate_prints_a_32_byte_key_under_the_given_id(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["keys", "generate", "--id", "2026b"]) == 0
+    key_id, _sep, key = capsys.readouterr().out.strip().partition(":")
+    assert key_id == "2026b"
+    assert len(base64.urlsafe_b64decode(key)) == 32
+
+
+def test_keys_generate_names_the_key_after_today_by_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["keys", "generate"]) == 0
+    first = capsys.readouterr().out.strip()
+    assert first.startswith(datetime.now(UTC).date().isoformat() + ":")
+    assert main(["keys", "generate"]) == 0
+    assert capsys.readouterr().out.strip() != first
+
+
+def test_keys_generate_refuses_an_id_the_configuration_could_not_read_back(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["keys", "generate", "--id", "a,b"]) == 2
+    assert "key id" in capsys.readouterr().err
 
 
 def test_demo_data_loads_once_with_every_persona(db: None) -> None:

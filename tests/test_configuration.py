@@ -86,3 +86,10 @@ def test_check_passes_a_complete_production_configuration(tmp_path: Path) -> Non
     result = _ropeteam("check", env=env, tmp_path=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ready for production" in result.stdout
+
+
+def test_an_encryption_key_id_named_twice_is_refused(tmp_path: Path) -> None:
+    keys = "k1:" + "A" * 43 + ",k1:" + "B" * 43
+    result = _ropeteam("check", env={"ROPETEAM_ENCRYPTION_KEYS": keys}, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "names key 'k1' twice" in result.stderr

@@ -1,6 +1,7 @@
 """The `ropeteam` command: run, set up and look after a Ropeteam installation."""
 
 import argparse
+import base64
 import csv
 import getpass
 import ipaddress
@@ -8,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -295,6 +297,32 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    _django()
+    from ropeteam.core.crypto import rotate  # noqa: PLC0415
+    from ropeteam.core.errors import RopeteamError  # noqa: PLC0415
+
+    try:
+        report = rotate(batch_size=args.batch_size)
+    except RopeteamError as error:
+        return _fail(error.message)
+    counts = ", ".join(f"{label}: {count}" for label, count in report.counts.items())
+    print(f"Re-encrypted {report.total} values with key {report.key_id} ({counts}).")
+    return 0
+
+
+def cmd_keys_generate(args: argparse.Namespace) -> int:
+    # No Django set-up: an operator may make a key on a machine with no installation.
+    key_id = datetime.now(UTC).date().isoformat() if args.id is None else args.id
+    # The id and key are read back from `id:key,id:key`, and an id is stored in every value.
+    if not key_id or any(c in key_id for c in ":, \t\n"):
+        return _fail(
+            f"a key id needs at least one character and no ':', ',' or spaces: {key_id!r}."
+        )
+    print(f"{key_id}:{base64.urlsafe_b64encode(os.urandom(32)).decode()}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="ropeteam",
@@ -350,6 +378,16 @@ def parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     p = audit_sub.add_parser("verify", help="Check every entry's hash chain.")
     p.set_defaults(handler=cmd_audit_verify)
+    keys = command("keys", "Encryption keys for free text at rest.", None)
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    p = keys_sub.add_parser(
+        "rotate", help="Re-encrypt every value with the first key in ROPETEAM_ENCRYPTION_KEYS."
+    )
+    p.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
+    p.set_defaults(handler=cmd_keys_rotate)
+    p = keys_sub.add_parser("generate", help="Print a new key line, id:base64key.")
+    p.add_argument("--id", help="the key's id (default: today's date)")
+    p.set_defaults(handler=cmd_keys_generate)
     return root
 
 

@@ -7,6 +7,7 @@ import base64
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from ropeteam.config.env import data_dir, env, env_bool, generated_secret
@@ -186,6 +187,9 @@ def _encryption_keys() -> dict[str, bytes]:
     keys: dict[str, bytes] = {}
     for part in raw.split(","):
         key_id, _sep, value = part.strip().partition(":")
+        if key_id in keys:
+            # A second key under a used id would silently replace the first one's value.
+            raise ImproperlyConfigured(f"ROPETEAM_ENCRYPTION_KEYS names key {key_id!r} twice.")
         keys[key_id] = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
     return keys
 
