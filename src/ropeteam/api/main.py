@@ -11,6 +11,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
 
 from ropeteam.cases.api import router as cases_router
+from ropeteam.conversations.api import router as conversations_router
 from ropeteam.core.errors import RopeteamError
 from ropeteam.people.api import router as people_router
 from ropeteam.people.auth import API_AUTH
@@ -58,6 +59,7 @@ api = RopeteamAPI(
 )
 api.add_router("", people_router)
 api.add_router("", cases_router)
+api.add_router("", conversations_router)
 
 
 # Action arguments whose API field has another name.
@@ -73,8 +75,14 @@ def ropeteam_error(request: HttpRequest, error: RopeteamError) -> HttpResponse:
 
 
 def _where(location: list[Any]) -> str:
-    # ("body", "payload", "holder_ids", 0) -> "holder_ids.0"
-    parts = [str(p) for p in location if p not in {"body", "payload", "query", "path"}]
+    # ("body", "payload", "holder_ids", 0) -> "holder_ids.0"; ("query", "page", "after") ->
+    # "after". Only the leading source and the parameter's own name go: a field may well be
+    # called "body".
+    parts = [str(p) for p in location]
+    if parts and parts[0] in {"body", "query", "path"}:
+        parts = parts[1:]
+        if parts and parts[0] in {"payload", "page"}:
+            parts = parts[1:]
     return ".".join(parts)
 
 

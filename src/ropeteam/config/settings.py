@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "ropeteam.audit",
     "ropeteam.people",
     "ropeteam.cases",
+    "ropeteam.conversations",
     "ropeteam.web",
 ]
 

@@ -1,0 +1,62 @@
+"""Reads of conversations, scoped to one participant."""
+
+from dataclasses import dataclass
+
+from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from ropeteam.conversations.models import Conversation, Message, Participant
+from ropeteam.people.models import User
+
+
+@dataclass(frozen=True)
+class Overview:
+    conversation: Conversation
+    participants: list[Participant]
+    unread: int
+
+
+def list_conversations(user: User) -> list[Overview]:
+    """The person's conversations in their current teams, newest activity first."""
+    # last_seq counts one conversation's messages, so it says nothing about which one is
+    # newest; the newest message's time does (one index lookup on (conversation, seq)).
+    newest = (
+        Message.objects.filter(conversation=OuterRef("conversation"))
+        .order_by("-seq")
+        .values("sent_at")[:1]
+    )
+    mine = list(
+        Participant.objects.filter(
+            user=user,
+            conversation__team__memberships__user=user,
+            conversation__team__memberships__removed_at__isnull=True,
+        )
+        .select_related("conversation")
+        .annotate(active_at=Coalesce(Subquery(newest), F("conversation__created_at")))
+        .order_by("-active_at", "-conversation_id")
+    )
+    conversations = [p.conversation for p in mine]
+    everyone: dict[int, list[Participant]] = {c.pk: [] for c in conversations}
+    for participant in (
+        Participant.objects.filter(conversation__in=conversations)
+        .select_related("user")
+        .order_by("user_id")
+    ):
+        everyone[participant.conversation_id].append(participant)
+    return [
+        Overview(
+            conversation=p.conversation,
+            participants=everyone[p.conversation_id],
+            unread=p.conversation.last_seq - p.last_read_seq,
+        )
+        for p in mine
+    ]
+
+
+def messages_after(conversation: Conversation, *, after: int, limit: int) -> QuerySet[Message]:
+    """Messages with seq greater than `after`, oldest first: what a client missed."""
+    return conversation.messages.filter(seq__gt=after).order_by("seq")[:limit]
+
+
+def participants(conversation: Conversation) -> QuerySet[Participant]:
+    return conversation.participants.select_related("user").order_by("user_id")
