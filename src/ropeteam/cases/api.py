@@ -33,13 +33,11 @@ def list_cases(
     team = access_team(user, team_id, need=Permission.VIEW_CASES)
     keyworker = None
     if keyworker_id is not None:
-        keyworker = team.memberships.filter(user_id=keyworker_id).first()
-    cases = queries.list_cases(
-        viewer=user, team=team, keyworker=keyworker.user if keyworker else None
-    )
-    if keyworker_id is not None and keyworker is None:
-        cases = []
-    return [CaseOut.of(c) for c in cases]
+        membership = team.memberships.select_related("user").filter(user_id=keyworker_id).first()
+        if membership is None:
+            return []  # nobody by that id ever worked in this team: no cases to read
+        keyworker = membership.user
+    return [CaseOut.of(c) for c in queries.list_cases(viewer=user, team=team, keyworker=keyworker)]
 
 
 @router.post("/teams/{team_id}/cases", response={201: CaseOut}, summary="Open a case")

@@ -81,7 +81,7 @@ def _rota_window(start: datetime | None, end: datetime | None) -> tuple[datetime
 
 
 def _member_out(membership: Membership) -> MemberOut:
-    return MemberOut.of(queries._colleague(membership, timezone.now()))
+    return MemberOut.of(queries.colleague(membership, timezone.now()))
 
 
 # --- me -----------------------------------------------------------------------------------

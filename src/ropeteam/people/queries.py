@@ -34,7 +34,7 @@ class Colleague:
     availability: Availability
 
 
-def _colleague(membership: Membership, now: datetime) -> Colleague:
+def colleague(membership: Membership, now: datetime) -> Colleague:
     return Colleague(
         user=membership.user,
         role=Role(membership.role),
@@ -68,7 +68,7 @@ def current_members(team: Team) -> QuerySet[Membership]:
 def list_team(team: Team, now: datetime | None = None) -> list[Colleague]:
     """Everyone in the team with their availability now."""
     now = now or timezone.now()
-    return [_colleague(m, now) for m in current_members(team)]
+    return [colleague(m, now) for m in current_members(team)]
 
 
 def duty_lead_at(team: Team, at: datetime) -> User | None:
@@ -103,9 +103,9 @@ def rope_for(team: Team, worker: User, now: datetime | None = None) -> Rope:
     holder_ids = list(
         RopeHolder.objects.filter(team=team, worker=worker).values_list("holder_id", flat=True)
     )
-    holders = [_colleague(members[h], now) for h in holder_ids if h in members]
+    holders = [colleague(members[h], now) for h in holder_ids if h in members]
     lead = duty_lead_at(team, now)
-    duty = _colleague(members[lead.pk], now) if lead and lead.pk in members else None
+    duty = colleague(members[lead.pk], now) if lead and lead.pk in members else None
     first = next((c for c in holders if c.availability.status == Status.AVAILABLE), None)
     return Rope(worker=worker, holders=holders, duty_lead=duty, first_available=first)
 

@@ -29,10 +29,18 @@ SECTIONS = {
 
 
 def chosen_team(request: HttpRequest, user: User) -> Team | None:
-    """The team picked on the teams page if the person is still in it, else their first."""
+    """The team picked on the teams page if the person is still in it, else their first.
+
+    Worked out once per request: the page's decorator and the header both ask.
+    """
+    cached: tuple[int, Team | None] | None = getattr(request, "_ropeteam_team", None)
+    if cached is not None and cached[0] == user.pk:
+        return cached[1]
     teams = teams_for(user)
     chosen = request.session.get(TEAM_KEY)
-    return next((t for t in teams if t.pk == chosen), teams[0] if teams else None)
+    team = next((t for t in teams if t.pk == chosen), teams[0] if teams else None)
+    request._ropeteam_team = (user.pk, team)  # type: ignore[attr-defined]
+    return team
 
 
 def current_team(request: HttpRequest) -> dict[str, Any]:
