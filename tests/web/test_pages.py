@@ -1,11 +1,13 @@
 """What every page shares: sign-in, the header, the error pages and a strict CSP."""
 
+import re
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from ropeteam.conversations import actions as conversations
 from tests.conftest import World
 from tests.web.conftest import page_text
 
@@ -22,6 +24,8 @@ SIGNED_IN_PAGES = [
     ("web:case_edit", {"case_id": 1}),
     ("web:tokens", {}),
     ("web:teams", {}),
+    ("web:conversations", {}),
+    ("web:conversation", {"conversation_id": 1}),
 ]
 FORMS = [
     ("web:availability", {}),
@@ -34,6 +38,7 @@ FORMS = [
     ("web:token_revoke", {"token_id": 1}),
     ("web:team_choose", {"team_id": 1}),
     ("web:team_new", {"organisation_id": 1}),
+    ("web:conversation_start", {"user_id": 1}),
 ]
 
 
@@ -64,7 +69,16 @@ def _priyas_pages(world: World) -> list[str]:
         reverse("web:case_edit", args=[world.sams_case.pk]),
         reverse("web:tokens"),
         reverse("web:teams"),
+        reverse("web:conversations"),
+        reverse("web:conversation", args=[_priyas_conversation(world)]),
     ]
+
+
+def _priyas_conversation(world: World) -> int:
+    conversation, _is_new = conversations.start_conversation(
+        actor=world.priya, team=world.northside, member_ids=[world.sam.pk]
+    )
+    return conversation.pk
 
 
 def test_every_page_has_a_language_a_skip_link_and_one_main(world: World, as_user) -> None:
@@ -79,10 +93,15 @@ def test_every_page_has_a_language_a_skip_link_and_one_main(world: World, as_use
 
 def test_no_page_needs_inline_script_or_style(world: World, as_user) -> None:
     client = as_user("priya")
-    for url in _priyas_pages(world):
+    for url in [*_priyas_pages(world), reverse("web:offline")]:
         html = page_text(client.get(url))
-        for forbidden in ("<script", "<style", " style=", "javascript:"):
+        for forbidden in ("<style", " style=", "javascript:"):
             assert forbidden not in html, (url, forbidden)
+        assert not re.search(r"<[^>]+\son[a-z]+=", html), (url, "event handler attribute")
+        # Scripts come from files; the only script elements without one hold JSON data,
+        # which the browser does not run.
+        for tag in re.findall(r"<script[^>]*>", html):
+            assert ' src="/static/' in tag or 'type="application/json"' in tag, (url, tag)
 
 
 def test_pages_are_served_with_a_strict_content_security_policy(as_user) -> None:
@@ -109,7 +128,7 @@ def test_lead_header_shows_invitations(as_user) -> None:
 
 def test_signing_out_is_a_form_in_the_header(as_user) -> None:
     html = page_text(as_user("sam").get(reverse("web:home")))
-    assert f'<form method="post" action="{reverse("web:logout")}">' in html
+    assert f'<form method="post" action="{reverse("web:logout")}" data-sign-out>' in html
 
 
 def test_unknown_address_shows_the_friendly_404(as_user) -> None:

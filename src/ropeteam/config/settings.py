@@ -199,6 +199,8 @@ ENCRYPTION_KEYS = _encryption_keys()
 ENCRYPTION_KEYS_FROM_ENV = bool(env("ROPETEAM_ENCRYPTION_KEYS"))
 
 INVITATION_TTL_HOURS = int(env("ROPETEAM_INVITATION_TTL_HOURS", "72"))
+# How long an unsent message may wait in a device's outbox before it is shown as not sent.
+OUTBOX_MAX_AGE_HOURS = float(env("ROPETEAM_OUTBOX_MAX_AGE_HOURS", "24"))
 
 EMAIL_BACKEND = (
     "django.core.mail.backends.console.EmailBackend"

@@ -2,12 +2,14 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from ropeteam.people.access import can
 from ropeteam.people.flow import Permission
 from ropeteam.people.models import Team, User
 from ropeteam.people.queries import teams_for
+from ropeteam.web.live import strings
 
 TEAM_KEY = "team_id"
 
@@ -24,6 +26,8 @@ SECTIONS = {
     "case_edit": "cases",
     "invitations": "invitations",
     "tokens": "tokens",
+    "conversations": "conversations",
+    "conversation": "conversations",
     "teams": "teams",
 }
 
@@ -47,12 +51,21 @@ def current_team(request: HttpRequest) -> dict[str, Any]:
     """The header's team, and which of its links this person may follow."""
     user = request.user
     if not isinstance(user, User):
-        return {}
+        return _device()
     team = chosen_team(request, user)
     match = request.resolver_match
     return {
+        **_device(),
         "current_team": team,
         "section": SECTIONS.get(match.url_name or "") if match else None,
         "can_view_cases": team is not None and can(user, team, Permission.VIEW_CASES),
         "can_manage_members": team is not None and can(user, team, Permission.MANAGE_MEMBERS),
+    }
+
+
+def _device() -> dict[str, Any]:
+    """What the page's scripts need on every page: their words and the outbox's age limit."""
+    return {
+        "live_strings": strings(),
+        "outbox_max_age_seconds": int(settings.OUTBOX_MAX_AGE_HOURS * 3600),
     }

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ropeteam.cases.models import Case
+from ropeteam.conversations.flow import MAX_BODY
 from ropeteam.core.errors import Conflict, InvalidInput
 from ropeteam.people.actions import MAX_ROPE_HOLDERS
 from ropeteam.people.flow import Availability, Grade, Role
@@ -262,3 +263,15 @@ class TeamForm(forms.Form):
     def __init__(self, data: QueryDict | None = None, *, organisation: Organisation) -> None:
         super().__init__(data, prefix=f"org{organisation.pk}")
         self.organisation = organisation
+
+
+class MessageForm(forms.Form):
+    # Made when the page is shown, so sending the same form twice stores one message.
+    client_id = forms.UUIDField(widget=forms.HiddenInput)
+    # Not required here: the action says "Write something to send." in its own words.
+    body = forms.CharField(
+        label=_("Message"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_BODY}),
+    )

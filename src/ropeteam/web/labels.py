@@ -38,7 +38,21 @@ AGE_BAND: dict[str, Promise] = {
     AgeBand.AGE_18_21: _("18 to 21"),
     AgeBand.AGE_22_25: _("22 to 25"),
 }
-KINDS = {"status": STATUS, "role": ROLE, "grade": GRADE, "risk": RISK, "age_band": AGE_BAND}
+# The states of a message its sender sees (docs/protocol.md, "Message states").
+MESSAGE_STATE: dict[str, Promise] = {
+    "waiting": _("Waiting to send"),
+    "sent": _("Sent"),
+    "delivered": _("Delivered"),
+    "read": _("Read"),
+}
+KINDS = {
+    "status": STATUS,
+    "role": ROLE,
+    "grade": GRADE,
+    "risk": RISK,
+    "age_band": AGE_BAND,
+    "message_state": MESSAGE_STATE,
+}
 
 
 def choices(labels: dict[str, Promise], *, blank: bool = False) -> list[tuple[str, Promise]]:

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter, reverse_lazy
 
 from ropeteam.web import views
+from ropeteam.web.views.device import LogoutView
 
 
 class IdConverter:
@@ -27,7 +28,9 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("offline", views.offline, name="offline"),
     path(
         "reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
@@ -62,6 +65,17 @@ urlpatterns = [
     path("cases/<id:case_id>/", views.case_detail, name="case"),
     path("cases/<id:case_id>/risk/", views.case_risk, name="case_risk"),
     path("cases/<id:case_id>/edit/", views.case_edit, name="case_edit"),
+    path("conversations/", views.conversation_list, name="conversations"),
+    path(
+        "conversations/<id:conversation_id>/",
+        views.conversation_detail,
+        name="conversation",
+    ),
+    path(
+        "team/members/<id:user_id>/message/",
+        views.conversation_start,
+        name="conversation_start",
+    ),
     path("settings/tokens/", views.tokens, name="tokens"),
     path("settings/tokens/<id:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("teams/", views.teams, name="teams"),

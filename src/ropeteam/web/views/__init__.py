@@ -7,6 +7,12 @@ secret is shown once.
 
 from ropeteam.web.views.account import team_choose, team_new, teams, token_revoke, tokens
 from ropeteam.web.views.cases import case_detail, case_edit, case_list, case_new, case_risk
+from ropeteam.web.views.conversations import (
+    conversation_detail,
+    conversation_list,
+    conversation_start,
+)
+from ropeteam.web.views.device import offline, service_worker
 from ropeteam.web.views.rope import (
     availability,
     home,
@@ -32,6 +38,9 @@ __all__ = [
     "case_list",
     "case_new",
     "case_risk",
+    "conversation_detail",
+    "conversation_list",
+    "conversation_start",
     "home",
     "invitation_revoke",
     "invitations",
@@ -40,7 +49,9 @@ __all__ = [
     "member_detail",
     "member_remove",
     "member_rope",
+    "offline",
     "rota",
+    "service_worker",
     "shift_add",
     "shift_remove",
     "team_board",

@@ -74,7 +74,12 @@ def _member_page(
     member_form: MemberForm | None = None,
 ) -> HttpResponse:
     team, rope = member.team, queries.rope_for(member.team, member.user)
-    context: dict[str, Any] = {"member": member, "rope": rope}
+    context: dict[str, Any] = {
+        "member": member,
+        "rope": rope,
+        # Only a colleague in the same team can write to them; an organisation admin cannot.
+        "can_message": member.user != me and current_membership(me, team.pk) is not None,
+    }
     if can(me, team, Permission.EDIT_ROPE_HOLDERS):
         context["rope_form"] = rope_form or _rope_form(
             None, member, current=[c.user for c in rope.holders]

@@ -1,0 +1,36 @@
+"""What the browser's scripts need from the server: their words, in the person's language.
+
+Scripts never hold text of their own; pages hand it over as JSON data (`json_script`), which
+the Content-Security-Policy allows because it is not executed.
+"""
+
+from django.utils.translation import gettext as _
+
+from ropeteam.web.labels import MESSAGE_STATE
+
+
+def strings() -> dict[str, str]:
+    """Every word the realtime client and the thread page may show."""
+    return {
+        "live": _("Live: new messages appear as they arrive."),
+        "connecting": _("Connecting…"),
+        "offline": _(
+            "Offline: what you write waits on this phone and is sent when the connection returns."
+        ),
+        "signed_out": _("You are signed out. Sign in again to send and receive messages."),
+        **{state: str(words) for state, words in MESSAGE_STATE.items()},
+        "not_sent": _("Not sent"),
+        "copy": _("Copy the text"),
+        "copied": _("Copied."),
+        "discard": _("Discard"),
+        "typing": _("%(name)s is writing…"),
+        "new_message": _("New message from %(name)s: %(body)s"),
+        "you": _("You"),
+        "too_old": _("This message waited too long on this device and was not sent."),
+        "notifications_on": _("Notifications are on for this device."),
+        "notifications_failed": _("Notifications could not be turned on: %(reason)s"),
+        "notifications_unsupported": _("This browser cannot show notifications from Ropeteam."),
+        "notifications_denied": _(
+            "Notifications are blocked for Ropeteam in this browser's settings."
+        ),
+    }

@@ -1,0 +1,134 @@
+"""Messages between colleagues: the list, a thread, sending without script, starting one."""
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import uuid4
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from ropeteam.conversations import actions, queries
+from ropeteam.conversations.access import access_conversation
+from ropeteam.conversations.models import Conversation, Message, Participant
+from ropeteam.core.errors import InvalidInput
+from ropeteam.people.access import access_member
+from ropeteam.people.models import Team, User
+from ropeteam.web.decorators import in_team, signed_in
+from ropeteam.web.forms import REFUSED, MessageForm, submit
+from ropeteam.web.views.render import page
+
+# The newest messages a thread page shows; older ones stay a scroll of the API away.
+THREAD_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A message as the thread shows it, with its state when it is the reader's own."""
+
+    message: Message
+    is_mine: bool
+    state: str
+
+
+@signed_in
+def conversation_list(request: HttpRequest, me: User) -> HttpResponse:
+    overviews = queries.list_conversations(me)
+    rows = [
+        {
+            "overview": o,
+            "others": [p.user.name for p in o.participants if p.user_id != me.pk],
+        }
+        for o in overviews
+    ]
+    return page(request, "web/conversations.html", {"rows": rows})
+
+
+def _state(seq: int, others: list[Participant]) -> str:
+    if others and all(p.last_read_seq >= seq for p in others):
+        return "read"
+    if others and all(p.last_delivered_seq >= seq for p in others):
+        return "delivered"
+    return "sent"
+
+
+def _thread_page(
+    request: HttpRequest,
+    me: User,
+    conversation: Conversation,
+    participant: Participant,
+    form: MessageForm | None = None,
+) -> HttpResponse:
+    everyone = list(queries.participants(conversation))
+    others = [p for p in everyone if p.user_id != me.pk]
+    names = {p.user_id: p.user.name for p in everyone}
+    after = max(0, conversation.last_seq - THREAD_LENGTH)
+    shown = [
+        Shown(m, m.sender_id == me.pk, _state(m.seq, others) if m.sender_id == me.pk else "")
+        for m in queries.messages_after(conversation, after=after, limit=THREAD_LENGTH)
+    ]
+    for item in shown:
+        item.message.sender_name = names.get(item.message.sender_id, "")  # type: ignore[attr-defined]
+    live: dict[str, Any] = {
+        "conversation": conversation.pk,
+        "me": me.pk,
+        "cursor": conversation.last_seq,
+        "names": {str(k): v for k, v in names.items()},
+        "marks": {
+            str(p.user_id): {"delivered": p.last_delivered_seq, "read": p.last_read_seq}
+            for p in others
+        },
+        "own": [
+            {"seq": s.message.seq, "client_id": str(s.message.client_id)}
+            for s in shown
+            if s.is_mine
+        ],
+    }
+    context = {
+        "conversation": conversation,
+        "others": [p.user.name for p in others],
+        "shown": shown,
+        "earlier": after > 0,
+        "form": form or MessageForm(initial={"client_id": uuid4()}),
+        "live": live,
+    }
+    return page(request, "web/conversation.html", context)
+
+
+@signed_in
+def conversation_detail(request: HttpRequest, me: User, conversation_id: int) -> HttpResponse:
+    conversation, participant = access_conversation(me, conversation_id)
+    if request.method == "POST":
+        form = MessageForm(request.POST)
+        sent = submit(
+            form,
+            lambda d: actions.send_message(
+                actor=me, conversation=conversation, client_id=d["client_id"], body=d["body"]
+            ),
+        )
+        if sent is REFUSED:
+            return _thread_page(request, me, conversation, participant, form)
+        url = reverse("web:conversation", args=[conversation.pk])
+        return redirect(f"{url}#message-{sent.message.seq}")
+    # Opening the thread is reading it: the sender sees "read" without any script here.
+    if conversation.last_seq > participant.last_read_seq:
+        participant = actions.mark_receipt(
+            actor=me, participant=participant, read=conversation.last_seq
+        )
+    return _thread_page(request, me, conversation, participant)
+
+
+@require_POST
+@in_team()
+def conversation_start(request: HttpRequest, me: User, team: Team, user_id: int) -> HttpResponse:
+    colleague = access_member(me, team.pk, user_id)
+    try:
+        conversation, _is_new = actions.start_conversation(
+            actor=me, team=team, member_ids=[colleague.user_id]
+        )
+    except InvalidInput as error:
+        messages.error(request, error.message)
+        return redirect("web:member", user_id=user_id)
+    return redirect("web:conversation", conversation_id=conversation.pk)
