@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from ropeteam.audit.log import record
 from ropeteam.conversations.flow import MAX_BODY, Kind, next_receipt
+from ropeteam.conversations.live import frames
+from ropeteam.conversations.live.hub import tell_stored
 from ropeteam.conversations.models import Conversation, Message, Participant
 from ropeteam.core.errors import Conflict, InvalidInput, NotFound
 from ropeteam.people.access import current_membership, require
@@ -137,6 +139,7 @@ def _store(*, actor: User, conversation: Conversation, client_id: UUID, body: st
             last_delivered_seq=seq, last_read_seq=seq
         )
     conversation.last_seq = seq
+    transaction.on_commit(lambda: tell_stored(locked.pk, seq=seq))
     return Sent(message=message, is_new=True)
 
 
@@ -163,4 +166,14 @@ def mark_receipt(
                 current.last_delivered_seq, delivered, last_seq
             )
         current.save(update_fields=["last_delivered_seq", "last_read_seq"])
+        frame = frames.dump(
+            {
+                "type": "receipt",
+                "conversation": current.conversation_id,
+                "user": current.user_id,
+                "delivered": current.last_delivered_seq,
+                "read": current.last_read_seq,
+            }
+        )
+        transaction.on_commit(lambda: tell_stored(current.conversation_id, receipt=frame))
     return current
