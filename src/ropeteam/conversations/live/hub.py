@@ -98,6 +98,9 @@ class Hub:
         self.profiles: dict[int, store.Teammate] = {}
         self.elsewhere: dict[int, dict[str, float]] = {}
         self.audience_cache: dict[int, tuple[float, store.Audience]] = {}
+        # When each person's access last narrowed, so a socket still authenticating at that
+        # moment is closed as soon as it attaches.
+        self.narrowed_at: dict[int, float] = {}
         self.heartbeat = settings.HEARTBEAT_SECONDS
         self.shared = bool(settings.REDIS_URL)
         self.layer = get_channel_layer() if self.shared else None
@@ -134,7 +137,11 @@ class Hub:
 
     # --- sockets coming and going ---------------------------------------------------------
 
-    def attach(self, conn: Conn, arrival: store.Arrival) -> None:
+    def attach(self, conn: Conn, arrival: store.Arrival, *, since: float) -> None:
+        """Register a socket whose person was authenticated from monotonic time `since`."""
+        if self.narrowed_at.get(conn.user_id, float("-inf")) >= since:
+            conn.close(ACCESS_CHANGED)
+            return
         was_online = self.is_online(conn.user_id)
         self.by_user.setdefault(conn.user_id, set()).add(conn)
         self.profiles[conn.user_id] = arrival.me
@@ -167,6 +174,7 @@ class Hub:
             self._announce(me, online=False)
 
     def close_user(self, user_id: int, code: int = ACCESS_CHANGED) -> None:
+        self.narrowed_at[user_id] = time.monotonic()
         for conn in list(self.by_user.get(user_id, ())):
             conn.close(code)
 

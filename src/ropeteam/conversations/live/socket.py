@@ -1,6 +1,7 @@
 """The `/ws/v1` endpoint: authenticate once at connect, then hand frames to the hub."""
 
 import asyncio
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -50,13 +51,14 @@ async def live_socket(scope: Scope, receive: Any, send: Any) -> None:
         await send({"type": "websocket.close", "code": ORIGIN_REFUSED})
         return
     session_key, bearer = _credentials(scope)
+    since = time.monotonic()
     user = await hub.read(store.authenticate, session_key=session_key, bearer=bearer)
     if user is None:
         await send({"type": "websocket.close", "code": NOT_SIGNED_IN})
         return
     arrival = await hub.read(store.arrive, user)
     conn = Conn(arrival.user_id, arrival.team_ids)
-    hub.attach(conn, arrival)
+    hub.attach(conn, arrival, since=since)
     pump = asyncio.create_task(_pump(conn, send))
     try:
         while True:
