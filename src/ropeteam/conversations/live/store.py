@@ -353,13 +353,10 @@ def _move_marks(
     wanted = set(own_marks) | {(r.conversation, u) for _, u, r in receipts}
     if not wanted:
         return
-    query = Q()
-    for conversation_id, user_id in wanted:
-        query |= Q(conversation_id=conversation_id, user_id=user_id)
-    rows = {
-        (p.conversation_id, p.user_id): p
-        for p in Participant.objects.filter(query).select_related("conversation")
-    }
+    candidates = Participant.objects.filter(
+        conversation_id__in={c for c, _ in wanted}, user_id__in={u for _, u in wanted}
+    ).select_related("conversation")
+    rows = {(p.conversation_id, p.user_id): p for p in candidates}
     changed: dict[tuple[int, int], Participant] = {}
     for key, seq in own_marks.items():
         participant = rows[key]
