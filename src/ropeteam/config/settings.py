@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "ropeteam.people",
     "ropeteam.cases",
     "ropeteam.conversations",
+    "ropeteam.thinking",
     "ropeteam.web",
 ]
 

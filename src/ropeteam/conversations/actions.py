@@ -73,6 +73,30 @@ def start_conversation(
     return conversation, True
 
 
+def start_group(*, team: Team, member_ids: list[int], created_by: User) -> Conversation:
+    """A new conversation for something shared (a Thinking Together), never reused.
+
+    The caller has checked that everyone is in the team; this runs in its transaction.
+    """
+    now = timezone.now()
+    conversation = Conversation.objects.create(
+        team=team, kind=Kind.GROUP, created_by=created_by, created_at=now
+    )
+    Participant.objects.bulk_create(
+        Participant(conversation=conversation, user_id=i, joined_at=now)
+        for i in sorted(set(member_ids))
+    )
+    return conversation
+
+
+def add_participant(*, conversation_id: int, user_id: int) -> None:
+    """Someone joins a shared conversation (invited into a session); a no-op if already in."""
+    if not Participant.objects.filter(conversation_id=conversation_id, user_id=user_id).exists():
+        Participant.objects.create(
+            conversation_id=conversation_id, user_id=user_id, joined_at=timezone.now()
+        )
+
+
 def _direct_between(team: Team, first: int, second: int) -> Conversation | None:
     return (
         Conversation.objects.filter(team=team, kind=Kind.DIRECT, participants__user_id=first)

@@ -451,6 +451,10 @@ class Hub:
             (audience,) = audiences.values()
             self._deliver(audience, message["frame"], skip=int(message["user"]))
             return
+        if kind == "live.event":
+            (audience,) = audiences.values()
+            self._deliver(audience, message["frame"])
+            return
         await self.woken(message, audiences)
 
     async def woken(self, message: dict[str, Any], audiences: dict[int, store.Audience]) -> None:
@@ -524,6 +528,25 @@ def tell_stored(
         if hub.layer is not None:
             hub.loop.call_soon_threadsafe(hub._publish, message)
     else:
+        async_to_sync(get_channel_layer().group_send)(GROUP, {**message, "origin": "-"})
+
+
+def tell_people(team_id: int, user_ids: Iterable[int], event: dict[str, Any]) -> None:
+    """Send an event frame (ids and states, never free text) to these people's sockets in
+    `team_id`, on every instance. Call after the change committed; any thread."""
+    audience = store.Audience(team_id, frozenset(user_ids))
+    frame = frames.dump(event)
+    message: dict[str, Any] = {
+        "type": "live.event",
+        "frame": frame,
+        "audiences": Hub._audiences_out({0: audience}),
+    }
+    hub = Hub.running
+    if hub is not None:
+        hub.loop.call_soon_threadsafe(hub._deliver, audience, frame)
+        if hub.layer is not None:
+            hub.loop.call_soon_threadsafe(hub._publish, message)
+    elif settings.REDIS_URL:
         async_to_sync(get_channel_layer().group_send)(GROUP, {**message, "origin": "-"})
 
 
