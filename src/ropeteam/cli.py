@@ -113,6 +113,7 @@ def _serve(*, host: str, port: int, worker: bool) -> int:
             lifespan="off",
             log_level="info",
             proxy_headers=True,
+            ws_max_size=64 * 1024,  # larger frames close with 1009 (docs/protocol.md)
         )
     finally:
         if child is not None:

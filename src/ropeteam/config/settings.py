@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "ropeteam.people",
     "ropeteam.cases",
     "ropeteam.conversations",
+    "ropeteam.thinking",
     "ropeteam.web",
 ]
 
@@ -197,6 +198,9 @@ def _encryption_keys() -> dict[str, bytes]:
 
 ENCRYPTION_KEYS = _encryption_keys()
 ENCRYPTION_KEYS_FROM_ENV = bool(env("ROPETEAM_ENCRYPTION_KEYS"))
+
+# How often an open socket hears each conversation's last seq (docs/protocol.md).
+HEARTBEAT_SECONDS = int(env("ROPETEAM_HEARTBEAT_SECONDS", "25"))
 
 INVITATION_TTL_HOURS = int(env("ROPETEAM_INVITATION_TTL_HOURS", "72"))
 # How long an unsent message may wait in a device's outbox before it is shown as not sent.

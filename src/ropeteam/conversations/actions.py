@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from ropeteam.audit.log import record
 from ropeteam.conversations.flow import MAX_BODY, Kind, next_receipt
+from ropeteam.conversations.live import frames
+from ropeteam.conversations.live.hub import tell_stored
 from ropeteam.conversations.models import Conversation, Message, Participant
 from ropeteam.core.errors import Conflict, InvalidInput, NotFound
 from ropeteam.people.access import current_membership, require
@@ -69,6 +71,30 @@ def start_conversation(
             data={"participants": sorted(ids | {actor.pk})},
         )
     return conversation, True
+
+
+def start_group(*, team: Team, member_ids: list[int], created_by: User) -> Conversation:
+    """A new conversation for something shared (a Thinking Together), never reused.
+
+    The caller has checked that everyone is in the team; this runs in its transaction.
+    """
+    now = timezone.now()
+    conversation = Conversation.objects.create(
+        team=team, kind=Kind.GROUP, created_by=created_by, created_at=now
+    )
+    Participant.objects.bulk_create(
+        Participant(conversation=conversation, user_id=i, joined_at=now)
+        for i in sorted(set(member_ids))
+    )
+    return conversation
+
+
+def add_participant(*, conversation_id: int, user_id: int) -> None:
+    """Someone joins a shared conversation (invited into a session); a no-op if already in."""
+    if not Participant.objects.filter(conversation_id=conversation_id, user_id=user_id).exists():
+        Participant.objects.create(
+            conversation_id=conversation_id, user_id=user_id, joined_at=timezone.now()
+        )
 
 
 def _direct_between(team: Team, first: int, second: int) -> Conversation | None:
@@ -137,6 +163,7 @@ def _store(*, actor: User, conversation: Conversation, client_id: UUID, body: st
             last_delivered_seq=seq, last_read_seq=seq
         )
     conversation.last_seq = seq
+    transaction.on_commit(lambda: tell_stored(locked.pk, seq=seq))
     return Sent(message=message, is_new=True)
 
 
@@ -163,4 +190,14 @@ def mark_receipt(
                 current.last_delivered_seq, delivered, last_seq
             )
         current.save(update_fields=["last_delivered_seq", "last_read_seq"])
+        frame = frames.dump(
+            {
+                "type": "receipt",
+                "conversation": current.conversation_id,
+                "user": current.user_id,
+                "delivered": current.last_delivered_seq,
+                "read": current.last_read_seq,
+            }
+        )
+        transaction.on_commit(lambda: tell_stored(current.conversation_id, receipt=frame))
     return current

@@ -5,3 +5,8 @@ class ConversationsConfig(AppConfig):
     name = "ropeteam.conversations"
     label = "conversations"
     verbose_name = "Conversations"
+
+    def ready(self) -> None:
+        from ropeteam.conversations.live import signals  # noqa: PLC0415
+
+        signals.connect()

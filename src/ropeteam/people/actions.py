@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from ropeteam.audit.log import record
 from ropeteam.core.errors import Conflict, InvalidInput, NotFound, parse_choice
+from ropeteam.people import signals
 from ropeteam.people.access import is_org_admin, require
 from ropeteam.people.flow import Grade, Permission, Role, Status
 from ropeteam.people.models import (
@@ -145,6 +146,8 @@ def set_account_active(
             target=user,
             data={"organisation": organisation.pk},
         )
+        if not is_active:
+            _narrowed(user.pk)
 
 
 # --- membership ---------------------------------------------------------------------------
@@ -259,6 +262,7 @@ def remove_member(*, actor: User, membership: Membership) -> None:
             team_id=team.pk,
             data={"rope_dropped_for": sorted(set(dropped))},
         )
+        _narrowed(user.pk)
 
 
 def _renumber(team: Team, worker_id: int) -> None:
@@ -388,6 +392,8 @@ def set_availability(*, actor: User, status: str, until: datetime | None = None)
         actor.save(
             update_fields=["availability_status", "availability_until", "availability_set_at"]
         )
+        user_id = actor.pk
+        transaction.on_commit(lambda: signals.availability_changed.send(None, user_id=user_id))
     return actor
 
 
@@ -506,6 +512,12 @@ def revoke_token(*, actor: User, token: AccessToken) -> None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         record(actor=actor, action="token.revoked", target=token)
+        _narrowed(actor.pk)
+
+
+def _narrowed(user_id: int) -> None:
+    """Once committed, tell listeners (open sockets) that this person may see less."""
+    transaction.on_commit(lambda: signals.access_narrowed.send(None, user_id=user_id))
 
 
 def authenticate_token(raw: str) -> User | None:

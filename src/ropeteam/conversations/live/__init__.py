@@ -1,0 +1,1 @@
+"""The realtime path: the `/ws/v1` socket, its hub and the writer (docs/protocol.md)."""

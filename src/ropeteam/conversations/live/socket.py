@@ -1,0 +1,83 @@
+"""The `/ws/v1` endpoint: authenticate once at connect, then hand frames to the hub."""
+
+import asyncio
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http.cookie import parse_cookie
+from django.http.request import split_domain_port, validate_host
+
+from ropeteam.conversations.live import store
+from ropeteam.conversations.live.hub import NOT_SIGNED_IN, ORIGIN_REFUSED, Conn, Hub
+
+Scope = dict[str, Any]
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    values = [v for k, v in scope["headers"] if k == name]
+    return b"; ".join(values).decode("latin-1") if values else None
+
+
+def origin_allowed(scope: Scope) -> bool:
+    """A browser's socket must come from a page of this site (no cross-site hijacking)."""
+    origin = _header(scope, b"origin")
+    if origin is None:
+        return True  # not a browser: nothing could ride on someone else's cookie
+    if origin in settings.CSRF_TRUSTED_ORIGINS:
+        return True
+    host = _header(scope, b"host") or ""
+    domain, _port = split_domain_port(host)
+    return urlsplit(origin).netloc == host and validate_host(domain, settings.ALLOWED_HOSTS)
+
+
+def _credentials(scope: Scope) -> tuple[str | None, str | None]:
+    authorization = _header(scope, b"authorization") or ""
+    scheme, _, token = authorization.partition(" ")
+    bearer = token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    cookies = parse_cookie(_header(scope, b"cookie") or "")
+    return cookies.get(settings.SESSION_COOKIE_NAME), bearer
+
+
+async def live_socket(scope: Scope, receive: Any, send: Any) -> None:
+    event = await receive()
+    if event["type"] != "websocket.connect":
+        return
+    hub = Hub.get()
+    # Accept first, so a refusal reaches the client as a documented close code.
+    await send({"type": "websocket.accept"})
+    if not origin_allowed(scope):
+        await send({"type": "websocket.close", "code": ORIGIN_REFUSED})
+        return
+    session_key, bearer = _credentials(scope)
+    since = time.monotonic()
+    user = await hub.read(store.authenticate, session_key=session_key, bearer=bearer)
+    if user is None:
+        await send({"type": "websocket.close", "code": NOT_SIGNED_IN})
+        return
+    arrival = await hub.read(store.arrive, user)
+    conn = Conn(arrival.user_id, arrival.team_ids)
+    hub.attach(conn, arrival, since=since)
+    pump = asyncio.create_task(_pump(conn, send))
+    try:
+        while True:
+            event = await receive()
+            if event["type"] == "websocket.receive":
+                text = event.get("text")
+                hub.handle(conn, text if text is not None else event.get("bytes"))
+            elif event["type"] == "websocket.disconnect":
+                break
+    finally:
+        hub.detach(conn)
+        pump.cancel()
+
+
+async def _pump(conn: Conn, send: Any) -> None:
+    """Send what the hub queued for this socket, in order; an int is a close code."""
+    while True:
+        item = await conn.outbox.get()
+        if isinstance(item, int):
+            await send({"type": "websocket.close", "code": item})
+            return
+        await send({"type": "websocket.send", "text": item})

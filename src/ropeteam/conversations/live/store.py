@@ -1,0 +1,501 @@
+"""The database work of the realtime path: plain synchronous functions, run on the writer
+thread (sends and receipts, in batches) or a reader thread (everything else).
+
+Every function re-checks access in the database: a participant of the conversation, still
+in its team, with an active account. The in-memory registry only decides who is woken.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib.auth import get_user
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from ropeteam.conversations.flow import next_receipt
+from ropeteam.conversations.live import frames
+from ropeteam.conversations.live.frames import FrameError
+from ropeteam.conversations.models import Conversation, Message, Participant
+from ropeteam.people.actions import authenticate_token
+from ropeteam.people.flow import Status, effective_availability
+from ropeteam.people.models import Membership, User
+
+
+def _no_conversation(ref: str | int) -> FrameError:
+    return FrameError("not_found", _("No such conversation."), field="conversation", ref=ref)
+
+
+# --- who is connecting ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Teammate:
+    user_id: int
+    team_ids: frozenset[int]
+    availability: str
+    until: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """A person whose socket may stay: what they may follow, and their teammates."""
+
+    user_id: int
+    team_ids: frozenset[int]
+    conversations: dict[int, int]
+    teammates: list[Teammate]
+    me: Teammate
+
+
+def authenticate(*, session_key: str | None, bearer: str | None) -> User | None:
+    """The active person behind a session cookie or a bearer token, or None."""
+    if bearer is not None:
+        return authenticate_token(bearer)
+    if not session_key:
+        return None
+    store = import_string(settings.SESSION_ENGINE).SessionStore(session_key)
+    user = get_user(SimpleNamespace(session=store))  # type: ignore[arg-type]
+    return user if isinstance(user, User) and user.is_active else None
+
+
+def _availability(user: Any, now: Any) -> tuple[str, str | None]:
+    shown = effective_availability(Status(user.availability_status), user.availability_until, now)
+    return shown.status.value, shown.until.isoformat() if shown.until else None
+
+
+def arrive(user: User) -> Arrival:
+    """What a newly connected person sees first (the `welcome` frame's contents)."""
+    now = timezone.now()
+    team_ids = frozenset(
+        Membership.objects.filter(user=user, removed_at__isnull=True).values_list(
+            "team_id", flat=True
+        )
+    )
+    conversations = dict(
+        Participant.objects.filter(user=user, conversation__team_id__in=team_ids).values_list(
+            "conversation_id", "conversation__last_seq"
+        )
+    )
+    teams_of: dict[int, set[int]] = defaultdict(set)
+    for user_id, team_id in Membership.objects.filter(
+        team_id__in=team_ids, removed_at__isnull=True, user__is_active=True
+    ).values_list("user_id", "team_id"):
+        teams_of[user_id].add(team_id)
+    teammates = []
+    for mate in User.objects.filter(pk__in=teams_of).exclude(pk=user.pk).order_by("pk"):
+        status, until = _availability(mate, now)
+        teammates.append(Teammate(mate.pk, frozenset(teams_of[mate.pk]), status, until))
+    status, until = _availability(user, now)
+    return Arrival(
+        user_id=user.pk,
+        team_ids=team_ids,
+        conversations=conversations,
+        teammates=teammates,
+        me=Teammate(user.pk, team_ids, status, until),
+    )
+
+
+def teammate(user_id: int) -> Teammate | None:
+    """One person's availability and teams now, for a presence event."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return None
+    status, until = _availability(user, timezone.now())
+    team_ids = frozenset(
+        Membership.objects.filter(user=user, removed_at__isnull=True).values_list(
+            "team_id", flat=True
+        )
+    )
+    return Teammate(user.pk, team_ids, status, until)
+
+
+# --- what may be followed -------------------------------------------------------------------
+
+
+def _allowed(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Of (conversation, user) pairs, those where the user may take part now."""
+    if not pairs:
+        return set()
+    conversation_ids = {c for c, _ in pairs}
+    user_ids = {u for _, u in pairs}
+    found = Participant.objects.filter(
+        conversation_id__in=conversation_ids,
+        user_id__in=user_ids,
+        user__is_active=True,
+        conversation__team__memberships__user=F("user"),
+        conversation__team__memberships__removed_at__isnull=True,
+    ).values_list("conversation_id", "user_id")
+    return set(found) & pairs
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who a conversation's events are for: its team and participants."""
+
+    team_id: int
+    user_ids: frozenset[int]
+
+
+def audiences(conversation_ids: set[int]) -> dict[int, Audience]:
+    found: dict[int, tuple[int, set[int]]] = {}
+    for conversation_id, team_id, user_id in Participant.objects.filter(
+        conversation_id__in=conversation_ids
+    ).values_list("conversation_id", "conversation__team_id", "user_id"):
+        found.setdefault(conversation_id, (team_id, set()))[1].add(user_id)
+    return {c: Audience(t, frozenset(u)) for c, (t, u) in found.items()}
+
+
+# --- the writer: sends and receipts in one transaction per batch ----------------------------
+
+
+@dataclass(slots=True)
+class Stored:
+    """A new message, with the frame every participant gets."""
+
+    conversation_id: int
+    seq: int
+    frame: str
+
+
+@dataclass(slots=True)
+class Moved:
+    """Someone's receipt marks moved."""
+
+    conversation_id: int
+    frame: str
+
+
+@dataclass(slots=True)
+class Batch:
+    """What one commit produced: an answer per request (None: nothing to say), and the
+    events to fan out."""
+
+    answers: list[str | None] = field(default_factory=list)
+    stored: list[Stored] = field(default_factory=list)
+    moved: list[Moved] = field(default_factory=list)
+    audiences: dict[int, Audience] = field(default_factory=dict)
+
+
+Work = tuple[int, frames.Send | frames.Receipt]
+
+
+def write(batch: list[Work]) -> Batch:
+    """Commit a batch of sends and receipts together (group commit), then say what happened.
+
+    If the batch cannot commit as a whole (a retry racing the HTTP API, say), each request
+    is tried on its own so one bad request cannot fail the others.
+    """
+    try:
+        with transaction.atomic():
+            result = _write(batch)
+    except IntegrityError:
+        if len(batch) == 1:
+            return _single_failure(batch[0])
+        result = Batch()
+        for work in batch:
+            one = write([work])
+            result.answers += one.answers
+            result.stored += one.stored
+            result.moved += one.moved
+    result.audiences = audiences({s.conversation_id for s in result.stored})
+    result.audiences |= audiences({m.conversation_id for m in result.moved})
+    return result
+
+
+def _single_failure(work: Work) -> Batch:
+    user_id, request = work
+    if (
+        isinstance(request, frames.Send)
+        and Message.objects.filter(sender_id=user_id, client_id=request.client_id)
+        .exclude(conversation_id=request.conversation)
+        .exists()
+    ):
+        error = FrameError(
+            "conflict",
+            _("This client_id was already used for another conversation."),
+            field="client_id",
+            ref=str(request.client_id),
+        )
+    else:
+        error = unavailable(request)
+    return Batch(answers=[error.frame()])
+
+
+def unavailable(request: frames.Send | frames.Receipt) -> FrameError:
+    """The answer when the database could not take a request: try again."""
+    if isinstance(request, frames.Send):
+        return FrameError(
+            "unavailable",
+            _("The message could not be stored just now; send it again."),
+            ref=str(request.client_id),
+        )
+    return FrameError(
+        "unavailable",
+        _("The receipt could not be stored just now; send it again."),
+        ref=request.conversation,
+    )
+
+
+def _write(batch: list[Work]) -> Batch:
+    now = timezone.now()
+    allowed = _allowed({(request.conversation, user_id) for user_id, request in batch})
+    sends = [(u, r) for u, r in batch if isinstance(r, frames.Send)]
+    earlier: dict[tuple[int, UUID], tuple[int, int, Any]] = {}
+    if sends:
+        for sender_id, client_id, conversation_id, seq, sent_at in Message.objects.filter(
+            sender_id__in={u for u, _ in sends}, client_id__in={r.client_id for _, r in sends}
+        ).values_list("sender_id", "client_id", "conversation_id", "seq", "sent_at"):
+            earlier[(sender_id, client_id)] = (conversation_id, seq, sent_at)
+    fresh = {
+        r.conversation
+        for u, r in sends
+        if (r.conversation, u) in allowed and (u, r.client_id) not in earlier
+    }
+    # Locking the conversation rows makes seq gap-free under concurrent writers (other
+    # processes, the HTTP API); SQLite's IMMEDIATE transaction serialises writers already.
+    last_seq = dict(
+        Conversation.objects.select_for_update()
+        .filter(pk__in=fresh)
+        .order_by("pk")
+        .values_list("pk", "last_seq")
+    )
+    result = Batch(answers=[None] * len(batch))
+    messages: list[Message] = []
+    own_marks: dict[tuple[int, int], int] = {}
+    receipts: list[tuple[int, int, frames.Receipt]] = []
+    for index, (user_id, request) in enumerate(batch):
+        if isinstance(request, frames.Receipt):
+            receipts.append((index, user_id, request))
+            continue
+        ref = str(request.client_id)
+        if (request.conversation, user_id) not in allowed:
+            result.answers[index] = _no_conversation(ref).frame()
+            continue
+        known = earlier.get((user_id, request.client_id))
+        if known is not None:
+            conversation_id, seq, sent_at = known
+            if conversation_id != request.conversation:
+                result.answers[index] = FrameError(
+                    "conflict",
+                    _("This client_id was already used for another conversation."),
+                    field="client_id",
+                    ref=ref,
+                ).frame()
+                continue
+            result.answers[index] = _ack(request, seq, sent_at, duplicate=True)
+            continue
+        seq = last_seq[request.conversation] + 1
+        last_seq[request.conversation] = seq
+        earlier[(user_id, request.client_id)] = (request.conversation, seq, now)
+        messages.append(
+            Message(
+                conversation_id=request.conversation,
+                seq=seq,
+                sender_id=user_id,
+                client_id=request.client_id,
+                body=request.body,
+                sent_at=now,
+            )
+        )
+        # The sender has, by definition, received and read their own message.
+        own_marks[(request.conversation, user_id)] = seq
+        result.answers[index] = _ack(request, seq, now, duplicate=False)
+        result.stored.append(
+            Stored(
+                request.conversation,
+                seq,
+                frames.message(
+                    conversation=request.conversation,
+                    seq=seq,
+                    sender=user_id,
+                    client_id=request.client_id,
+                    body=request.body,
+                    sent_at=now,
+                ),
+            )
+        )
+    if messages:
+        Message.objects.bulk_create(messages)
+        Conversation.objects.bulk_update(
+            [Conversation(pk=pk, last_seq=seq) for pk, seq in last_seq.items()], ["last_seq"]
+        )
+    _move_marks(own_marks, receipts, allowed, result)
+    return result
+
+
+def _ack(request: frames.Send, seq: int, sent_at: Any, *, duplicate: bool) -> str:
+    return frames.dump(
+        {
+            "type": "ack",
+            "conversation": request.conversation,
+            "client_id": str(request.client_id),
+            "seq": seq,
+            "sent_at": frames.moment(sent_at),
+            "duplicate": duplicate,
+        }
+    )
+
+
+def _move_marks(
+    own_marks: dict[tuple[int, int], int],
+    receipts: list[tuple[int, int, frames.Receipt]],
+    allowed: set[tuple[int, int]],
+    result: Batch,
+) -> None:
+    """Senders' own marks and receipts, in one query to read and one to write."""
+    wanted = set(own_marks) | {(r.conversation, u) for _, u, r in receipts}
+    if not wanted:
+        return
+    candidates = Participant.objects.filter(
+        conversation_id__in={c for c, _ in wanted}, user_id__in={u for _, u in wanted}
+    ).select_related("conversation")
+    rows = {(p.conversation_id, p.user_id): p for p in candidates}
+    changed: dict[tuple[int, int], Participant] = {}
+    for key, seq in own_marks.items():
+        participant = rows[key]
+        participant.last_delivered_seq = max(participant.last_delivered_seq, seq)
+        participant.last_read_seq = max(participant.last_read_seq, seq)
+        changed[key] = participant
+    for index, user_id, receipt in receipts:
+        key = (receipt.conversation, user_id)
+        if key not in allowed:
+            result.answers[index] = _no_conversation(receipt.conversation).frame()
+            continue
+        participant = rows[key]
+        last = max(participant.conversation.last_seq, own_marks.get(key, 0))
+        before = (participant.last_delivered_seq, participant.last_read_seq)
+        delivered = receipt.delivered
+        if receipt.read is not None:
+            participant.last_read_seq = next_receipt(participant.last_read_seq, receipt.read, last)
+            delivered = max(delivered or 0, participant.last_read_seq)
+        if delivered is not None:
+            participant.last_delivered_seq = next_receipt(
+                participant.last_delivered_seq, delivered, last
+            )
+        if (participant.last_delivered_seq, participant.last_read_seq) != before:
+            changed[key] = participant
+            result.moved.append(
+                Moved(
+                    receipt.conversation,
+                    frames.dump(
+                        {
+                            "type": "receipt",
+                            "conversation": receipt.conversation,
+                            "user": user_id,
+                            "delivered": participant.last_delivered_seq,
+                            "read": participant.last_read_seq,
+                        }
+                    ),
+                )
+            )
+    if changed:
+        Participant.objects.bulk_update(
+            list(changed.values()), ["last_delivered_seq", "last_read_seq"]
+        )
+
+
+# --- readers --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    conversation_id: int
+    frames: list[str]
+    upto: int
+    done: bool
+
+
+def replay(user_id: int, cursors: dict[int, int], *, limit: int = 200) -> list[Page | str]:
+    """For each conversation the person may follow, the messages after their cursor.
+
+    A conversation they may not follow (or that does not exist) is an error frame, the same
+    for both.
+    """
+    allowed = {c for c, _ in _allowed({(c, user_id) for c in cursors})}
+    out: list[Page | str] = []
+    last_seq = dict(Conversation.objects.filter(pk__in=allowed).values_list("pk", "last_seq"))
+    for conversation_id, after in cursors.items():
+        if conversation_id not in allowed:
+            out.append(_no_conversation(conversation_id).frame())
+            continue
+        rows = list(
+            Message.objects.filter(conversation_id=conversation_id, seq__gt=after)
+            .order_by("seq")
+            .values_list("seq", "sender_id", "client_id", "body", "sent_at")[:limit]
+        )
+        texts = [
+            frames.message(
+                conversation=conversation_id,
+                seq=seq,
+                sender=sender,
+                client_id=client_id,
+                body=body,  # decrypted by the field on the way out
+                sent_at=sent_at,
+            )
+            for seq, sender, client_id, body, sent_at in rows
+        ]
+        upto = rows[-1][0] if rows else max(after, 0)
+        done = len(rows) < limit
+        out.append(Page(conversation_id, texts, min(upto, last_seq[conversation_id]), done))
+    return out
+
+
+def messages_in(ranges: dict[int, tuple[int, int]]) -> list[Stored]:
+    """Messages by (conversation, first..last seq): what another instance stored."""
+    query = Q()
+    for conversation_id, (first, last) in ranges.items():
+        query |= Q(conversation_id=conversation_id, seq__gte=first, seq__lte=last)
+    if not ranges:
+        return []
+    return [
+        Stored(
+            m.conversation_id,
+            m.seq,
+            frames.message(
+                conversation=m.conversation_id,
+                seq=m.seq,
+                sender=m.sender_id,
+                client_id=m.client_id,
+                body=m.body,
+                sent_at=m.sent_at,
+            ),
+        )
+        for m in Message.objects.filter(query).order_by("conversation_id", "seq")
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where a connected person stands now: their teams and conversations' last seq."""
+
+    team_ids: frozenset[int]
+    conversations: dict[int, int]
+
+
+def standings(user_ids: set[int]) -> dict[int, Standing]:
+    """For each connected person still allowed in, their teams and conversations.
+
+    Someone missing from the answer has been deactivated.
+    """
+    teams: dict[int, set[int]] = {
+        u: set()
+        for u in User.objects.filter(pk__in=user_ids, is_active=True).values_list("pk", flat=True)
+    }
+    for user_id, team_id in Membership.objects.filter(
+        user_id__in=teams, removed_at__isnull=True
+    ).values_list("user_id", "team_id"):
+        teams[user_id].add(team_id)
+    conversations: dict[int, dict[int, int]] = {u: {} for u in teams}
+    for user_id, conversation_id, team_id, last in Participant.objects.filter(
+        user_id__in=teams
+    ).values_list("user_id", "conversation_id", "conversation__team_id", "conversation__last_seq"):
+        if team_id in teams[user_id]:
+            conversations[user_id][conversation_id] = last
+    return {u: Standing(frozenset(teams[u]), conversations[u]) for u in teams}

@@ -1,0 +1,610 @@
+"""The only writers of Thinking Together: asking, widening, accepting, the steps, the outcome.
+
+Each action locks the consultation row, asks `flow` whether the change is allowed, writes it
+with an audit entry in one transaction, and tells the people concerned on their sockets
+once it has committed.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ropeteam.audit.log import record
+from ropeteam.cases.access import access_case
+from ropeteam.conversations import actions as conversations
+from ropeteam.conversations.live.hub import tell_people
+from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound, parse_choice
+from ropeteam.people import queries as people
+from ropeteam.people.access import current_membership, require
+from ropeteam.people.flow import Permission, Role, Status
+from ropeteam.people.models import Membership, Team, User
+from ropeteam.thinking import flow
+from ropeteam.thinking.flow import Circle, Met, Mode, NextStep, Refused, State, Step, Task, Urgency
+from ropeteam.thinking.models import AgreedAction, Asked, Consultation, Participant, StepChange
+
+MAX_NOTE = 280  # "plus one sentence"
+MAX_NOTES = 2000  # notes are optional and short
+MAX_ACTIONS = 10
+
+
+def _refused(error: Refused) -> Exception:
+    """A flow refusal as the error a person can act on."""
+    messages: dict[str, Callable[[], Exception]] = {
+        "nobody_to_ask": lambda: InvalidInput(_("Choose a colleague to ask."), field="named_id"),
+        "taken": lambda: Conflict(_("Someone else has already accepted this request.")),
+        "not_waiting": lambda: Conflict(_("This request is no longer waiting for a helper.")),
+        "already_asked": lambda: Conflict(_("Those colleagues have already been asked.")),
+        "not_asked": lambda: Forbidden(_("This request was not sent to you.")),
+        "not_seeker": lambda: Forbidden(_("Only the person who asked can do that.")),
+        "finished": lambda: Conflict(_("This Thinking Together has already finished.")),
+        "not_active": lambda: Conflict(_("This Thinking Together is not under way.")),
+        "not_participant": lambda: Forbidden(_("Only people in this Thinking Together can.")),
+        "step_order": lambda: InvalidInput(
+            _("Move on one step at a time, or go back to an earlier step."), field="step"
+        ),
+        "already_in": lambda: Conflict(_("They are already in this Thinking Together.")),
+        "not_at_return": lambda: Conflict(
+            _("Record the outcome at step 4, Return to purpose."), field="step"
+        ),
+        "steadiness_range": lambda: InvalidInput(
+            _("Steadiness is a number from 0 to 10."), field="steadiness_after"
+        ),
+    }
+    return messages[error.code]()
+
+
+def session_of(consultation: Consultation) -> flow.Session:
+    """The flow's view of a stored consultation."""
+    asked = list(consultation.asked.all())
+    return flow.Session(
+        seeker=consultation.seeker_id,
+        state=State(consultation.state),
+        circle=Circle(consultation.circle),
+        asked=frozenset(a.user_id for a in asked),
+        declined=frozenset(a.user_id for a in asked if a.declined_at is not None),
+        helper=consultation.helper_id,
+        others=frozenset(consultation.others.values_list("user_id", flat=True)),
+        facilitator=consultation.facilitator_id,
+        step=Step(consultation.step) if consultation.step else None,
+        steps=tuple(Step(s) for s in consultation.steps.values_list("step", flat=True)),
+        outcome=(
+            flow.Outcome(Met(consultation.met), NextStep(consultation.next_step))
+            if consultation.met
+            else None
+        ),
+    )
+
+
+def _locked(consultation: Consultation) -> tuple[Consultation, flow.Session]:
+    row = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    return row, session_of(row)
+
+
+def _tell(consultation: Consultation, user_ids: Iterable[int], kind: str) -> None:
+    """After commit: a `thinking` event (ids and state only) to these people's sockets."""
+    event = {
+        "type": "thinking",
+        "event": kind,
+        "consultation": consultation.pk,
+        "state": consultation.state,
+        "step": consultation.step,
+        "helper": consultation.helper_id,
+        "seeker": consultation.seeker_id,
+        "urgency": consultation.urgency,
+    }
+    team_id, people_ids = consultation.team_id, set(user_ids)
+    transaction.on_commit(lambda: tell_people(team_id, people_ids, event))
+
+
+# --- who is asked ---------------------------------------------------------------------------
+
+
+def waits(team: Team) -> dict[Urgency, timedelta]:
+    """How long each circle waits before the request widens, for this team."""
+    own = getattr(team, "thinking_waits", None)
+    if own is None:
+        return dict(flow.DEFAULT_WAIT)
+    return {
+        Urgency.NOW: timedelta(seconds=own.now_seconds),
+        Urgency.WITHIN_HOUR: timedelta(seconds=own.within_hour_seconds),
+        Urgency.TODAY: timedelta(seconds=own.today_seconds),
+    }
+
+
+def _circle(team: Team, seeker: User, circle: Circle, now: datetime) -> set[int]:
+    """Who a circle reaches now (not the help-seeker)."""
+    if circle == Circle.ROPE:
+        ids = {c.user.pk for c in people.rope_for(team, seeker, now).holders}
+    elif circle == Circle.TEAM:
+        ids = {
+            c.user.pk
+            for c in people.list_team(team, now)
+            if c.availability.status == Status.AVAILABLE
+        }
+    elif circle == Circle.DUTY_LEAD:
+        lead = people.duty_lead_at(team, now)
+        ids = (
+            {lead.pk}
+            if lead is not None
+            else set(
+                Membership.objects.filter(
+                    team=team, role=Role.LEAD, removed_at__isnull=True
+                ).values_list("user_id", flat=True)
+            )
+        )
+    else:
+        ids = set()
+    return ids - {seeker.pk}
+
+
+def _first_reachable(
+    team: Team, seeker: User, circle: Circle, now: datetime
+) -> tuple[Circle, set[int]]:
+    """This circle, or the next one that reaches anybody (the duty lead circle always ends)."""
+    while True:
+        reached = _circle(team, seeker, circle, now)
+        following = flow.next_circle(circle)
+        if reached or following is None:
+            return circle, reached
+        circle = following
+
+
+def _ask(consultation: Consultation, circle: Circle, ids: set[int], now: datetime) -> None:
+    already = set(consultation.asked.values_list("user_id", flat=True))
+    Asked.objects.bulk_create(
+        Asked(consultation=consultation, user_id=i, circle=circle, asked_at=now)
+        for i in sorted(ids - already)
+    )
+
+
+def _schedule(consultation: Consultation, now: datetime) -> None:
+    """Set the next deadline, and have the worker widen the request then if nobody accepted."""
+    from ropeteam.thinking.tasks import widen_unanswered  # noqa: PLC0415  tasks import actions
+
+    if flow.next_circle(Circle(consultation.circle)) is None:
+        consultation.widen_at = None
+        return
+    due = now + waits(consultation.team)[Urgency(consultation.urgency)]
+    consultation.widen_at = due
+    widen_unanswered.using(run_after=due).enqueue(consultation.pk, consultation.circle)
+
+
+# --- asking ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Whom the help-seeker asks: a named colleague, their rope holders, or anyone available."""
+
+    who: str  # "named" | "rope" | "team"
+    named_id: int | None = None
+
+
+def request_help(
+    *,
+    actor: User,
+    team: Team,
+    task: str,
+    task_note: str = "",
+    urgency: str,
+    mode: str,
+    ask: Ask,
+    case_id: int | None = None,
+    steadiness: int | None = None,
+) -> Consultation:
+    """Ask for a Thinking Together; the first circle is told at once."""
+    require(actor, team, Permission.VIEW_TEAM)
+    task_value = parse_choice(Task, task, field="task", label=_("what you want from this"))
+    urgency_value = parse_choice(Urgency, urgency, field="urgency", label=_("urgency"))
+    mode_value = parse_choice(Mode, mode, field="mode", label=_("how"))
+    task_note = task_note.strip()
+    if len(task_note) > MAX_NOTE:
+        raise InvalidInput(
+            _("Say it in one sentence (at most %(n)d characters).") % {"n": MAX_NOTE},
+            field="task_note",
+        )
+    if steadiness is not None and steadiness not in flow.STEADINESS:
+        raise InvalidInput(_("Steadiness is a number from 0 to 10."), field="steadiness")
+    case = None
+    if case_id is not None:
+        case = access_case(actor, case_id)
+        if case.team_id != team.pk:
+            raise NotFound(_("No such case."), field="case_id")
+    now = timezone.now()
+    first = {"named": Circle.NAMED, "rope": Circle.ROPE, "team": Circle.TEAM}.get(ask.who)
+    if first is None:
+        raise InvalidInput(
+            _("Ask a named colleague, your rope holders, or anyone available."), field="ask"
+        )
+    if first == Circle.NAMED:
+        if ask.named_id is None or ask.named_id == actor.pk:
+            raise InvalidInput(_("Choose a colleague to ask."), field="named_id")
+        if current_membership(User(pk=ask.named_id), team.pk) is None:
+            raise NotFound(_("No such colleague in this team."), field="named_id")
+        circle, reached = Circle.NAMED, {ask.named_id}
+    else:
+        circle, reached = _first_reachable(team, actor, first, now)
+    try:
+        session = flow.ask(seeker=actor.pk, circle=circle, asked=frozenset(reached))
+    except Refused as error:
+        raise _refused(error) from None
+    with transaction.atomic():
+        consultation = Consultation.objects.create(
+            team=team,
+            seeker=actor,
+            created_at=now,
+            task=task_value,
+            task_note=task_note,
+            urgency=urgency_value,
+            mode=mode_value,
+            case=case,
+            steadiness_before=steadiness,
+            state=session.state,
+            circle=session.circle,
+        )
+        _ask(consultation, circle, set(session.asked), now)
+        _schedule(consultation, now)
+        consultation.save(update_fields=["widen_at"])
+        record(
+            actor=actor,
+            action="thinking.requested",
+            target=consultation,
+            team_id=team.pk,
+            data={"case": case.pk if case else None, "circle": circle.name.lower()},
+        )
+        _tell(consultation, session.asked, "requested")
+    return consultation
+
+
+def widen_now(*, consultation_id: int, from_circle: int) -> Consultation | None:
+    """A deadline passed (or everyone declined): ask the next circle, if still unanswered.
+
+    Returns None when there was nothing to do (accepted, cancelled, or widened already), so
+    a deadline that fires twice changes nothing the second time.
+    """
+    with transaction.atomic():
+        row = Consultation.objects.select_for_update().filter(pk=consultation_id).first()
+        if row is None or row.state != State.REQUESTED or row.circle != from_circle:
+            return None
+        following = flow.next_circle(Circle(row.circle))
+        if following is None:
+            return None
+        now = timezone.now()
+        circle, reached = _first_reachable(row.team, row.seeker, following, now)
+        session = flow.widen(session_of(row), circle=circle, asked=frozenset(reached))
+        row.circle = session.circle
+        _ask(row, circle, reached, now)
+        _schedule(row, now)
+        row.save(update_fields=["circle", "widen_at"])
+        record(
+            actor=None,
+            action="thinking.widened",
+            target=row,
+            team_id=row.team_id,
+            data={"circle": circle.name.lower(), "asked": sorted(reached)},
+        )
+        _tell(row, reached, "requested")
+        _tell(row, {row.seeker_id}, "widened")
+    return row
+
+
+def accept(*, actor: User, consultation: Consultation) -> Consultation:
+    """I'll think with you: the first acceptance wins; the rest are told it is taken."""
+    with transaction.atomic():
+        row, session = _locked(consultation)
+        try:
+            session = flow.accept(session, helper=actor.pk)
+        except Refused as error:
+            raise _refused(error) from None
+        now = timezone.now()
+        row.state, row.helper, row.step = session.state, actor, Step.MARK
+        row.accepted_at, row.widen_at = now, None
+        if row.mode == Mode.CHAT:
+            row.conversation = conversations.start_group(
+                team=row.team, member_ids=[row.seeker_id, actor.pk], created_by=row.seeker
+            )
+        row.save()
+        StepChange.objects.create(consultation=row, step=Step.MARK, by=actor, at=now)
+        record(actor=actor, action="thinking.accepted", target=row, team_id=row.team_id)
+        _tell(row, session.asked | {row.seeker_id}, "accepted")
+    return row
+
+
+def decline(
+    *, actor: User, consultation: Consultation, reason: str = "", later_at: datetime | None = None
+) -> Consultation:
+    """I can't now (with a reason, or a time I could); widens at once when everyone said no."""
+    reason = reason.strip()[:MAX_NOTE]
+    now = timezone.now()
+    if later_at is not None and later_at <= now:
+        raise InvalidInput(_("Offer a time in the future."), field="later_at")
+    with transaction.atomic():
+        row, session = _locked(consultation)
+        try:
+            session = flow.decline(session, helper=actor.pk)
+        except Refused as error:
+            raise _refused(error) from None
+        Asked.objects.filter(consultation=row, user=actor).update(
+            declined_at=now, reason=reason, later_at=later_at
+        )
+        record(actor=actor, action="thinking.declined", target=row, team_id=row.team_id)
+        _tell(row, {row.seeker_id}, "declined")
+        everyone = flow.everyone_declined(session)
+    if everyone:
+        widen_now(consultation_id=row.pk, from_circle=row.circle)
+    return row
+
+
+def cancel(*, actor: User, consultation: Consultation) -> Consultation:
+    with transaction.atomic():
+        row, session = _locked(consultation)
+        try:
+            session = flow.cancel(session, by=actor.pk)
+        except Refused as error:
+            raise _refused(error) from None
+        row.state, row.finished_at, row.widen_at = session.state, timezone.now(), None
+        row.save(update_fields=["state", "finished_at", "widen_at"])
+        record(actor=actor, action="thinking.cancelled", target=row, team_id=row.team_id)
+        _tell(row, session.asked | session.participants, "cancelled")
+    return row
+
+
+def move(*, actor: User, consultation: Consultation, step: int) -> Consultation:
+    """Move the session on one step, or back to an earlier one: live for everyone in it."""
+    step_value = Step(step) if step in {s.value for s in Step} else None
+    if step_value is None:
+        raise InvalidInput(_("Steps are 1 to 4."), field="step")
+    with transaction.atomic():
+        row, session = _locked(consultation)
+        try:
+            session = flow.move(session, by=actor.pk, to=step_value)
+        except Refused as error:
+            raise _refused(error) from None
+        row.step = step_value
+        row.save(update_fields=["step"])
+        StepChange.objects.create(consultation=row, step=step_value, by=actor, at=timezone.now())
+        _tell(row, session.participants, "step")
+    return row
+
+
+def invite(*, actor: User, consultation: Consultation, colleague_id: int) -> Consultation:
+    """Widen the quorum: bring a colleague from the team into the session."""
+    with transaction.atomic():
+        row, session = _locked(consultation)
+        if current_membership(User(pk=colleague_id), row.team_id) is None:
+            raise NotFound(_("No such colleague in this team."), field="colleague_id")
+        try:
+            session = flow.invite(session, by=actor.pk, colleague=colleague_id)
+        except Refused as error:
+            raise _refused(error) from None
+        Participant.objects.create(consultation=row, user_id=colleague_id, joined_at=timezone.now())
+        if row.conversation_id is not None:
+            conversations.add_participant(conversation_id=row.conversation_id, user_id=colleague_id)
+        record(
+            actor=actor,
+            action="thinking.invited",
+            target=row,
+            team_id=row.team_id,
+            data={"colleague": colleague_id},
+        )
+        _tell(row, session.participants, "invited")
+    return row
+
+
+def facilitate(*, actor: User, consultation: Consultation, facilitator_id: int) -> Consultation:
+    with transaction.atomic():
+        row, session = _locked(consultation)
+        try:
+            session = flow.facilitate(session, by=actor.pk, facilitator=facilitator_id)
+        except Refused as error:
+            raise _refused(error) from None
+        row.facilitator_id = facilitator_id
+        row.save(update_fields=["facilitator"])
+        _tell(row, session.participants, "facilitator")
+    return row
+
+
+@dataclass(frozen=True)
+class Agreed:
+    owner_id: int
+    what: str
+    due_at: datetime | None = None
+
+
+def record_outcome(
+    *,
+    actor: User,
+    consultation: Consultation,
+    met: str,
+    next_step: str,
+    product: str = "",
+    steadiness_after: int | None = None,
+    notes: str = "",
+    actions: list[Agreed] | None = None,
+) -> Consultation:
+    """Step 4, Return to purpose: was the task met, what came of it, what happens next."""
+    met_value = parse_choice(Met, met, field="met", label=_("task met"))
+    next_value = parse_choice(NextStep, next_step, field="next_step", label=_("next step"))
+    outcome = flow.Outcome(met_value, next_value, steadiness_after)
+    product, notes, actions = product.strip(), notes.strip(), actions or []
+    if len(product) > MAX_NOTES or len(notes) > MAX_NOTES:
+        raise InvalidInput(
+            _("Keep it short: at most %(n)d characters.") % {"n": MAX_NOTES},
+            field="notes" if len(notes) > MAX_NOTES else "product",
+        )
+    if len(actions) > MAX_ACTIONS:
+        raise InvalidInput(_("At most %(n)d actions.") % {"n": MAX_ACTIONS}, field="actions")
+    with transaction.atomic():
+        row, session = _locked(consultation)
+        try:
+            session = flow.record(session, by=actor.pk, outcome=outcome)
+        except Refused as error:
+            raise _refused(error) from None
+        _store_outcome(row, outcome, product=product, notes=notes, actions=actions)
+        record(
+            actor=actor,
+            action="thinking.closed",
+            target=row,
+            team_id=row.team_id,
+            data={"met": met_value.value, "next_step": next_value.value},
+        )
+        _tell(row, session.participants, "closed")
+        _act_on(row, next_value, actor)
+    return row
+
+
+def _store_outcome(
+    row: Consultation,
+    outcome: flow.Outcome,
+    *,
+    product: str,
+    notes: str,
+    actions: list[Agreed],
+) -> None:
+    members = set(
+        Membership.objects.filter(team_id=row.team_id, removed_at__isnull=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    for action in actions:
+        if action.owner_id not in members:
+            raise InvalidInput(_("An action's owner must be in the team."), field="actions")
+        if not action.what.strip():
+            raise InvalidInput(_("Say what the action is."), field="actions")
+    row.state, row.finished_at = State.CLOSED, timezone.now()
+    row.met, row.next_step = outcome.met, outcome.next_step
+    row.steadiness_after, row.product, row.notes = outcome.steadiness_after, product, notes
+    row.save()
+    AgreedAction.objects.bulk_create(
+        AgreedAction(
+            consultation=row, owner_id=a.owner_id, what=a.what.strip()[:MAX_NOTE], due_at=a.due_at
+        )
+        for a in actions
+    )
+
+
+def _act_on(row: Consultation, next_step: NextStep, actor: User) -> None:
+    """Widening and emergency next steps bring people in at once."""
+    if next_step not in flow.ACTING_NEXT_STEPS:
+        return
+    now = timezone.now()
+    circle = Circle.DUTY_LEAD if next_step == NextStep.EMERGENCY else Circle.TEAM
+    reached = _circle(row.team, row.seeker, circle, now)
+    if next_step == NextStep.EMERGENCY:
+        reached |= _circle(row.team, row.seeker, Circle.DUTY_LEAD, now)
+    reached -= {actor.pk}
+    record(
+        actor=actor,
+        action=f"thinking.{next_step.value}",
+        target=row,
+        team_id=row.team_id,
+        data={"alerted": sorted(reached)},
+    )
+    _tell(row, reached, next_step.value)
+
+
+def quick_record(
+    *,
+    actor: User,
+    team: Team,
+    helper_id: int,
+    task: str,
+    mode: str,
+    met: str,
+    next_step: str,
+    case_id: int | None = None,
+    product: str = "",
+    steadiness_before: int | None = None,
+    steadiness_after: int | None = None,
+    notes: str = "",
+    happened_at: datetime | None = None,
+) -> Consultation:
+    """Record a Thinking Together that happened without the app, in under a minute."""
+    require(actor, team, Permission.VIEW_TEAM)
+    task_value = parse_choice(Task, task, field="task", label=_("what you wanted from it"))
+    mode_value = parse_choice(Mode, mode, field="mode", label=_("how"))
+    met_value = parse_choice(Met, met, field="met", label=_("task met"))
+    next_value = parse_choice(NextStep, next_step, field="next_step", label=_("next step"))
+    if current_membership(User(pk=helper_id), team.pk) is None:
+        raise NotFound(_("No such colleague in this team."), field="helper_id")
+    if steadiness_before is not None and steadiness_before not in flow.STEADINESS:
+        raise InvalidInput(_("Steadiness is a number from 0 to 10."), field="steadiness_before")
+    now = timezone.now()
+    when = happened_at or now
+    if when > now or when < now - timedelta(days=31):
+        raise InvalidInput(
+            _("When it happened must be within the last month."), field="happened_at"
+        )
+    try:
+        flow.quick_record(
+            seeker=actor.pk,
+            helper=helper_id,
+            outcome=flow.Outcome(met_value, next_value, steadiness_after),
+        )
+    except Refused as error:
+        raise _refused(error) from None
+    case = access_case(actor, case_id) if case_id is not None else None
+    if case is not None and case.team_id != team.pk:
+        raise NotFound(_("No such case."), field="case_id")
+    with transaction.atomic():
+        row = Consultation.objects.create(
+            team=team,
+            seeker=actor,
+            created_at=when,
+            task=task_value,
+            urgency=Urgency.TODAY,
+            mode=mode_value,
+            case=case,
+            steadiness_before=steadiness_before,
+            state=State.CLOSED,
+            circle=Circle.NAMED,
+            helper_id=helper_id,
+            step=Step.RETURN,
+            accepted_at=when,
+            finished_at=when,
+            is_quick_record=True,
+        )
+        Asked.objects.create(
+            consultation=row, user_id=helper_id, circle=Circle.NAMED, asked_at=when
+        )
+        StepChange.objects.bulk_create(
+            StepChange(consultation=row, step=s, by=actor, at=when) for s in Step
+        )
+        _store_outcome(
+            row,
+            flow.Outcome(met_value, next_value, steadiness_after),
+            product=product.strip()[:MAX_NOTES],
+            notes=notes.strip()[:MAX_NOTES],
+            actions=[],
+        )
+        record(actor=actor, action="thinking.recorded", target=row, team_id=team.pk)
+    return row
+
+
+def share_for_supervision(*, actor: User, consultation: Consultation, shared: bool) -> Consultation:
+    """The help-seeker lets the team lead read this session's notes for supervision."""
+    if actor.pk != consultation.seeker_id:
+        raise Forbidden(_("Only the person who asked can do that."))
+    with transaction.atomic():
+        Consultation.objects.filter(pk=consultation.pk).update(shared_for_supervision=shared)
+        record(
+            actor=actor,
+            action="thinking.shared" if shared else "thinking.unshared",
+            target=consultation,
+            team_id=consultation.team_id,
+        )
+    consultation.shared_for_supervision = shared
+    return consultation
+
+
+def complete_action(*, actor: User, action: AgreedAction) -> AgreedAction:
+    if action.owner_id != actor.pk:
+        raise NotFound(_("No such action."))
+    if action.done_at is None:
+        action.done_at = timezone.now()
+        action.save(update_fields=["done_at"])
+    return action

@@ -1,0 +1,148 @@
+"""Reads of Thinking Together: what is asked of me, my history, one session, the team's
+activity in figures (never notes)."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from statistics import median
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from ropeteam.audit.log import record
+from ropeteam.people.models import Team, User
+from ropeteam.thinking.access import is_in
+from ropeteam.thinking.flow import State
+from ropeteam.thinking.models import AgreedAction, Asked, Consultation, StepChange
+
+
+def asked_of(user: User, team: Team) -> QuerySet[Consultation]:
+    """Requests waiting for a helper that were sent to me and that I have not declined."""
+    return (
+        Consultation.objects.filter(
+            team=team,
+            state=State.REQUESTED,
+            asked__user=user,
+            asked__declined_at__isnull=True,
+        )
+        .select_related("seeker", "case")
+        .order_by("created_at")
+    )
+
+
+def history(user: User, team: Team) -> QuerySet[Consultation]:
+    """Every Thinking Together I asked for, helped with or joined, newest first."""
+    return (
+        Consultation.objects.filter(team=team)
+        .filter(Q(seeker=user) | Q(helper=user) | Q(others__user=user))
+        .distinct()
+        .select_related("seeker", "helper", "case")
+        .order_by("-created_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class Detail:
+    consultation: Consultation
+    asked: list[Asked]
+    steps: list[StepChange]
+    others: list[User]
+    actions: list[AgreedAction]
+    can_read_notes: bool
+
+
+def view_consultation(*, viewer: User, consultation: Consultation) -> Detail:
+    """One Thinking Together; its notes only for those in it (or shared for supervision).
+
+    Reading one linked to a case is audited.
+    """
+    in_it = is_in(viewer, consultation)
+    if consultation.case_id is not None:
+        record(
+            actor=viewer,
+            action="thinking.viewed",
+            target=consultation,
+            team_id=consultation.team_id,
+            data={"case": consultation.case_id},
+        )
+    return Detail(
+        consultation=consultation,
+        asked=list(consultation.asked.select_related("user")),
+        steps=list(consultation.steps.select_related("by")),
+        others=[p.user for p in consultation.others.select_related("user")],
+        actions=list(consultation.actions.select_related("owner")) if in_it else [],
+        can_read_notes=in_it or consultation.shared_for_supervision,
+    )
+
+
+def open_actions(user: User) -> QuerySet[AgreedAction]:
+    """Actions agreed at step 4 that I own and have not done: they stay on my home screen."""
+    return (
+        AgreedAction.objects.filter(owner=user, done_at__isnull=True)
+        .select_related("consultation")
+        .order_by("due_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A team's Thinking Together in figures for the lead: no names, no notes."""
+
+    since: datetime
+    requested: int
+    closed: int
+    cancelled: int
+    waiting: int
+    by_mode: dict[str, int]
+    by_met: dict[str, int]
+    by_next_step: dict[str, int]
+    median_response_seconds: float | None
+    mean_steadiness_change: float | None
+
+
+def activity(team: Team, *, days: int = 28) -> Activity:
+    since = timezone.now() - timedelta(days=days)
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in Consultation.objects.filter(team=team, created_at__gte=since).values(
+            "state",
+            "mode",
+            "met",
+            "next_step",
+            "created_at",
+            "accepted_at",
+            "steadiness_before",
+            "steadiness_after",
+            "is_quick_record",
+        )
+    ]
+
+    def count(key: str) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for row in rows:
+            if row[key]:
+                found[row[key]] = found.get(row[key], 0) + 1
+        return found
+
+    responses = [
+        (r["accepted_at"] - r["created_at"]).total_seconds()
+        for r in rows
+        if r["accepted_at"] is not None and not r["is_quick_record"]
+    ]
+    changes = [
+        r["steadiness_after"] - r["steadiness_before"]
+        for r in rows
+        if r["steadiness_after"] is not None and r["steadiness_before"] is not None
+    ]
+    return Activity(
+        since=since,
+        requested=len(rows),
+        closed=sum(r["state"] == State.CLOSED for r in rows),
+        cancelled=sum(r["state"] == State.CANCELLED for r in rows),
+        waiting=sum(r["state"] == State.REQUESTED for r in rows),
+        by_mode=count("mode"),
+        by_met=count("met"),
+        by_next_step=count("next_step"),
+        median_response_seconds=median(responses) if responses else None,
+        mean_steadiness_change=sum(changes) / len(changes) if changes else None,
+    )

@@ -1,0 +1,119 @@
+"""A websocket client speaking docs/protocol.md, for tests against a real server."""
+
+import asyncio
+import json
+import urllib.request
+from typing import Any
+from uuid import uuid4
+
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+# Frames that arrive on their own schedule; a test waiting for something else skips them.
+BACKGROUND = {"heartbeat", "presence", "typing"}
+NO_SUCH_CONVERSATION = 10**15
+
+
+class Socket:
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.welcome: dict[str, Any] = {}
+        # Foreground frames that arrived while a test waited for another type.
+        self.unread: list[dict[str, Any]] = []
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        *,
+        token: str | None = None,
+        cookie: str | None = None,
+        origin: str | None = None,
+    ) -> "Socket":
+        headers = {}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        if cookie is not None:
+            headers["Cookie"] = cookie
+        ws = await websockets.connect(
+            url,
+            additional_headers=headers,
+            origin=origin,  # type: ignore[arg-type]
+            max_size=None,
+        )
+        return cls(ws)
+
+    @classmethod
+    async def join(cls, url: str, token: str) -> "Socket":
+        """Open a socket and read its welcome."""
+        socket = await cls.open(url, token=token)
+        socket.welcome = await socket.next("welcome")
+        return socket
+
+    async def send(self, **frame: Any) -> None:
+        await self.ws.send(json.dumps(frame))
+
+    async def say(self, conversation: int, body: str, client_id: str | None = None) -> str:
+        client_id = client_id or str(uuid4())
+        await self.send(type="send", conversation=conversation, client_id=client_id, body=body)
+        return client_id
+
+    async def next(self, *types: str, timeout: float = 5) -> dict[str, Any]:
+        """The next frame of one of `types` (any type if none given).
+
+        Other foreground frames wait in `unread`; background frames not asked for are
+        skipped.
+        """
+        for index, frame in enumerate(self.unread):
+            if not types or frame["type"] in types:
+                return self.unread.pop(index)
+        while True:
+            frame = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+            if not types or frame["type"] in types:
+                return frame
+            if frame["type"] not in BACKGROUND:
+                self.unread.append(frame)
+
+    async def fence(self) -> list[dict[str, Any]]:
+        """Every foreground frame not yet read, up to the answer to a ping."""
+        await self.send(type="ping")
+        await self.next("heartbeat")
+        seen, self.unread = self.unread, []
+        return seen
+
+    async def writer_fence(self) -> None:
+        """Wait until the server's writer has handled every send and receipt sent before.
+
+        The writer answers in order, so the answer to a receipt for a conversation that
+        cannot exist comes after everything queued ahead of it.
+        """
+        await self.send(type="receipt", conversation=NO_SUCH_CONVERSATION, read=0)
+        while True:
+            error = await self.next("error")
+            if error["ref"] == NO_SUCH_CONVERSATION:
+                return
+            self.unread.append(error)
+
+    async def close_code(self, timeout: float = 5) -> int | None:
+        """Wait for the server to close the socket; its close code."""
+        try:
+            while True:
+                await asyncio.wait_for(self.ws.recv(), timeout)
+        except websockets.ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+def call(base: str, token: str, method: str, path: str, body: Any = None) -> Any:
+    """An API call with a bearer token; the decoded JSON (None for 204)."""
+    request = urllib.request.Request(  # noqa: S310
+        base + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        raw = response.read()
+    return json.loads(raw) if raw else None
