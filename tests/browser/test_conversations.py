@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 
 from tests.browser.conftest import DESKTOP, PHONE, ROOT, Visit
 
@@ -35,6 +35,38 @@ def _bubbles(page: Page) -> list[str]:
 def _state_of(page: Page, body: str) -> str:
     bubble = page.locator("#thread li", has=page.locator(".bubble__body", has_text=body)).last
     return bubble.locator(".bubble__state").inner_text()
+
+
+class Signal:
+    """A phone's signal, lost and found again.
+
+    Chromium's offline emulation stops page loads and fetches but not websockets, so the
+    socket to /ws/v1 is cut by hand as well: open ones closed, new ones refused.
+    """
+
+    def __init__(self, tab: Visit) -> None:
+        self.context = tab.page.context
+        self.is_up = True
+        self.sockets: list[WebSocketRoute] = []
+        self.context.route_web_socket("**/ws/v1", self._route)
+
+    def _route(self, socket: WebSocketRoute) -> None:
+        if not self.is_up:
+            socket.close()
+            return
+        socket.connect_to_server()
+        self.sockets.append(socket)
+
+    def lose(self) -> None:
+        self.is_up = False
+        self.context.set_offline(True)
+        for socket in self.sockets:
+            socket.close()
+        self.sockets.clear()
+
+    def restore(self) -> None:
+        self.is_up = True
+        self.context.set_offline(False)
 
 
 def _without_script(tab: Visit) -> Visit:
@@ -92,11 +124,12 @@ def test_a_message_written_without_a_connection_waits_and_survives_a_reload(
     visit: Callable[..., Visit],
 ) -> None:
     sam = visit(PHONE)
+    signal = Signal(sam)
     sam.sign_in("sam")
     _installed(sam.page)
     _open_with(sam.page, "Jo Byrne")
     sam.check()
-    sam.page.context.set_offline(True)
+    signal.lose()
     for body in ("Car park at Elm Court, no signal", "Going in now"):
         sam.page.get_by_role("textbox", name="Message").fill(body)
         sam.page.get_by_role("button", name="Send").click()
@@ -115,7 +148,7 @@ def test_a_message_written_without_a_connection_waits_and_survives_a_reload(
         "Going in now",
     ]
     sam.check()
-    sam.page.context.set_offline(False)
+    signal.restore()
     if not HAS_WEBSOCKET:
         # Nowhere to send them yet: they are still waiting, in order, on the thread page.
         sam.page.reload()
@@ -140,16 +173,17 @@ def test_the_offline_page_appears_for_any_page_once_the_worker_is_installed(
 
 def test_signing_out_leaves_no_outbox_on_the_device(visit: Callable[..., Visit]) -> None:
     tab = visit(PHONE)
+    signal = Signal(tab)
     tab.sign_in("alex")
     _open_with(tab.page, "Morgan Ellis")
-    tab.page.context.set_offline(True)
+    signal.lose()
     tab.page.get_by_role("textbox", name="Message").fill("Can we talk about the visit?")
     tab.page.get_by_role("button", name="Send").click()
     expect(tab.page.locator("#thread li").last.locator(".bubble__state")).to_have_text(
         "Waiting to send"
     )
     assert "ropeteam" in _databases(tab.page)
-    tab.page.context.set_offline(False)
+    signal.restore()
     tab.page.get_by_role("button", name="Sign out").click()
     tab.page.wait_for_url("**/login/")
     assert _databases(tab.page) == []
@@ -158,10 +192,11 @@ def test_signing_out_leaves_no_outbox_on_the_device(visit: Callable[..., Visit])
 @needs_websocket
 def test_sam_on_a_phone_and_morgan_at_a_desk_talk_live(visit: Callable[..., Visit]) -> None:
     sam, morgan = visit(PHONE), visit(DESKTOP)
+    signal = Signal(sam)
     sam.sign_in("sam")
     _installed(sam.page)
     morgan.sign_in("morgan")
-    morgan.page.get_by_role("link", name="Team").click()
+    morgan.page.get_by_role("link", name="Team", exact=True).click()
     morgan.page.get_by_role("link", name="Who holds Sam Okafor’s rope").click()
     _open_with(morgan.page, "Sam Okafor")
     _open_with(sam.page, "Morgan Ellis")
@@ -184,7 +219,7 @@ def test_sam_on_a_phone_and_morgan_at_a_desk_talk_live(visit: Callable[..., Visi
 
     # Sam loses the signal and writes twice; the messages wait, across a reload.
     before = len(_bubbles(morgan.page))
-    sam.page.context.set_offline(True)
+    signal.lose()
     for body in ("Stuck in traffic", "Back in 20"):
         sam.page.get_by_role("textbox", name="Message").fill(body)
         sam.page.get_by_role("button", name="Send").click()
@@ -195,7 +230,7 @@ def test_sam_on_a_phone_and_morgan_at_a_desk_talk_live(visit: Callable[..., Visi
     expect(sam.page.locator("#outbox-list li")).to_have_count(2)
 
     # Back online: delivered to Morgan once each, in order.
-    sam.page.context.set_offline(False)
+    signal.restore()
     expect(morgan.page.locator("#thread .bubble__body")).to_have_count(before + 2, timeout=40000)
     assert _bubbles(morgan.page)[-2:] == ["Stuck in traffic", "Back in 20"]
     sam.page.goto(morgan.page.url.replace(morgan.page.url.split("/conversations/")[0], ""))
