@@ -75,6 +75,7 @@ def _thread_page(
         "conversation": conversation.pk,
         "me": me.pk,
         "cursor": conversation.last_seq,
+        "marks_url": reverse("api:list_conversations"),
         "names": {str(k): v for k, v in names.items()},
         "marks": {
             str(p.user_id): {"delivered": p.last_delivered_seq, "read": p.last_read_seq}

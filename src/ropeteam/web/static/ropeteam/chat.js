@@ -166,6 +166,24 @@ export function wireThread(client, strings) {
   });
   textarea.addEventListener("input", () => client.typing(conversation));
 
+  // Receipts sent while this page had no socket (before it connected, or while it was cut
+  // off) are not replayed by the socket, so on every connect the marks are read over HTTP.
+  client.addEventListener("connection", async ({ detail }) => {
+    if (detail.state !== "live") return;
+    try {
+      const answer = await fetch(data.marks_url, { credentials: "same-origin" });
+      const found = (await answer.json()).find((c) => c.id === conversation);
+      if (!found) return;
+      const marks = {};
+      for (const p of found.participants) {
+        if (p.id !== client.me) marks[p.id] = { delivered: p.last_delivered_seq, read: p.last_read_seq };
+      }
+      client.mergeMarks(conversation, marks);
+    } catch {
+      // Offline again already: the next reconnect asks again.
+    }
+  });
+
   client.follow(conversation, { cursor: data.cursor, marks: data.marks, own: data.own, me: data.me });
   // What waited on this device when the page was loaded (or reloaded while offline).
   client.pending(conversation).then((entries) => {

@@ -217,6 +217,13 @@ export class LiveClient extends EventTarget {
     this.recompute(conversation, true);
   }
 
+  // Marks read from elsewhere (the page, the HTTP API): they only ever move forward.
+  mergeMarks(conversation, marks) {
+    for (const [user, mark] of Object.entries(marks)) {
+      this.receipt({ conversation, user: Number(user), ...mark });
+    }
+  }
+
   ownOf(conversation) {
     if (!this.own.has(conversation)) this.own.set(conversation, new Map());
     return this.own.get(conversation);
