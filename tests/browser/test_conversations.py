@@ -45,6 +45,7 @@ class Signal:
     """
 
     def __init__(self, tab: Visit) -> None:
+        self.page = tab.page
         self.context = tab.page.context
         self.is_up = True
         self.sockets: list[WebSocketRoute] = []
@@ -63,6 +64,8 @@ class Signal:
         for socket in self.sockets:
             socket.close()
         self.sockets.clear()
+        # The page has noticed, as a phone would; a message written now must wait.
+        self.page.wait_for_function("!window.ropeteamLive || window.ropeteamLive.state !== 'live'")
 
     def restore(self) -> None:
         self.is_up = True
@@ -241,3 +244,53 @@ def test_sam_on_a_phone_and_morgan_at_a_desk_talk_live(visit: Callable[..., Visi
     assert _bubbles(morgan.page).count("Back in 20") == 1
     sam.check()
     morgan.check()
+
+
+AGE_THE_OUTBOX = """() => new Promise((resolve, reject) => {
+  const opened = indexedDB.open("ropeteam");
+  opened.onsuccess = () => {
+    const transaction = opened.result.transaction("outbox", "readwrite");
+    const store = transaction.objectStore("outbox");
+    store.getAll().onsuccess = (event) => {
+      for (const entry of event.target.result) {
+        entry.created_at -= 48 * 3600 * 1000;
+        store.put(entry);
+      }
+    };
+    transaction.oncomplete = () => { opened.result.close(); resolve(); };
+    transaction.onerror = () => reject(transaction.error);
+  };
+})"""
+
+
+def test_a_message_that_waited_too_long_is_not_sent_and_can_be_copied_or_discarded(
+    visit: Callable[..., Visit],
+) -> None:
+    tab = visit(PHONE)
+    signal = Signal(tab)
+    tab.sign_in("jo")
+    _open_with(tab.page, "Sam Okafor")
+    signal.lose()
+    tab.page.get_by_role("textbox", name="Message").fill("Written yesterday in the basement")
+    tab.page.get_by_role("button", name="Send").click()
+    expect(tab.page.locator("#thread li").last.locator(".bubble__state")).to_have_text(
+        "Waiting to send"
+    )
+    # As if two days had passed (the demo allows 24 hours).
+    tab.page.evaluate(AGE_THE_OUTBOX)
+    signal.restore()
+    tab.page.reload()
+    last = tab.page.locator("#thread li").last
+    expect(last.locator(".bubble__state")).to_contain_text("Not sent")
+    expect(last.locator(".bubble__state")).to_contain_text("waited too long")
+    tab.check()
+    tab.page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    last.get_by_role("button", name="Copy the text").click()
+    expect(tab.page.locator("#announcer")).to_have_text("Copied.")
+    assert tab.page.evaluate("navigator.clipboard.readText()") == (
+        "Written yesterday in the basement"
+    )
+    last.get_by_role("button", name="Discard").click()
+    expect(tab.page.locator("#thread")).not_to_contain_text("Written yesterday in the basement")
+    tab.page.reload()
+    expect(tab.page.locator("#thread")).not_to_contain_text("Written yesterday in the basement")
