@@ -20,6 +20,8 @@ from ropeteam.cases.models import Case
 from ropeteam.people import actions as people
 from ropeteam.people import queries
 from ropeteam.people.models import DutyShift, Invitation, User
+from ropeteam.thinking import actions as thinking
+from ropeteam.thinking.models import Consultation, Waits
 from tests.conftest import World
 
 Headers = dict[str, str]
@@ -119,7 +121,22 @@ def shift(world: World) -> DutyShift:
 
 
 @pytest.fixture
-def northside_ids(world: World, invitation: Invitation, shift: DutyShift) -> Ids:
+def consultation(world: World) -> Consultation:
+    """sam's request for a Thinking Together, sent to his rope holders (jo, morgan)."""
+    return thinking.request_help(
+        actor=world.sam,
+        team=world.northside,
+        task="decision",
+        urgency="now",
+        mode="chat",
+        ask=thinking.Ask("rope"),
+    )
+
+
+@pytest.fixture
+def northside_ids(
+    world: World, invitation: Invitation, shift: DutyShift, consultation: Consultation
+) -> Ids:
     """Ids of real Northside things, named as the OpenAPI path parameters are."""
     return {
         "team_id": world.northside.pk,
@@ -127,6 +144,7 @@ def northside_ids(world: World, invitation: Invitation, shift: DutyShift) -> Ids
         "case_id": world.sams_case.pk,
         "invitation_id": invitation.pk,
         "shift_id": shift.pk,
+        "consultation_id": consultation.pk,
     }
 
 
@@ -140,4 +158,10 @@ def northside_state(world: World) -> tuple[object, ...]:
         Case.objects.filter(team=world.northside).count(),
         list(queries.pending_invitations(world.northside).values_list("pk", flat=True)),
         list(DutyShift.objects.filter(team=world.northside).values_list("pk", flat=True)),
+        list(
+            Consultation.objects.filter(team=world.northside).values_list(
+                "pk", "state", "step", "helper_id", "shared_for_supervision", "facilitator_id"
+            )
+        ),
+        Waits.objects.filter(team=world.northside).count(),
     )

@@ -45,7 +45,9 @@ def _problems(
         schema = response.get("content", {}).get("application/json", {}).get("schema")
         if not schema or not _resolve(document, schema).get("properties"):
             problems.append(f"{where}: {code} response has no schema with properties")
-    if method in WRITES:
+    # A command that takes no input (accept, cancel) is a POST without a body; anything
+    # with a body, and every PUT and PATCH, documents its schema.
+    if method in WRITES and (method != "post" or "requestBody" in operation):
         body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
         if not body.get("schema") or not _resolve(document, body["schema"]).get("properties"):
             problems.append(f"{where}: no request body schema")

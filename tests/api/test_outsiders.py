@@ -73,6 +73,48 @@ NORTHSIDE_ROUTES: list[Route] = [
     ("GET", "/cases/{case_id}", None),
     ("PATCH", "/cases/{case_id}", lambda ids, w: {"initials": "AB"}),
     ("POST", "/cases/{case_id}/risk", lambda ids, w: {"level": "low", "reason": "Settled."}),
+    ("GET", "/teams/{team_id}/thinking", None),
+    (
+        "POST",
+        "/teams/{team_id}/thinking",
+        lambda ids, w: {"task": "plan", "urgency": "today", "mode": "phone", "ask": "team"},
+    ),
+    ("GET", "/teams/{team_id}/thinking/asked", None),
+    (
+        "POST",
+        "/teams/{team_id}/thinking/quick",
+        lambda ids, w: {
+            "helper_id": w.morgan.pk,
+            "task": "steadier",
+            "mode": "phone",
+            "met": "yes",
+            "next_step": "close",
+        },
+    ),
+    ("GET", "/teams/{team_id}/thinking/activity", None),
+    ("GET", "/teams/{team_id}/thinking/waits", None),
+    (
+        "PUT",
+        "/teams/{team_id}/thinking/waits",
+        lambda ids, w: {"now_seconds": 60, "within_hour_seconds": 600, "today_seconds": 3600},
+    ),
+    ("GET", "/thinking/{consultation_id}", None),
+    ("POST", "/thinking/{consultation_id}/accept", None),
+    ("POST", "/thinking/{consultation_id}/decline", lambda ids, w: {"reason": "On a visit"}),
+    ("POST", "/thinking/{consultation_id}/cancel", None),
+    ("POST", "/thinking/{consultation_id}/step", lambda ids, w: {"step": 2}),
+    ("POST", "/thinking/{consultation_id}/invite", lambda ids, w: {"colleague_id": w.priya.pk}),
+    (
+        "POST",
+        "/thinking/{consultation_id}/facilitator",
+        lambda ids, w: {"facilitator_id": w.sam.pk},
+    ),
+    (
+        "POST",
+        "/thinking/{consultation_id}/outcome",
+        lambda ids, w: {"met": "yes", "next_step": "close"},
+    ),
+    ("PUT", "/thinking/{consultation_id}/shared", lambda ids, w: {"shared": True}),
 ]
 ROUTE_IDS = [f"{method} {path}" for method, path, _body in NORTHSIDE_ROUTES]
 
@@ -114,12 +156,12 @@ def test_outsider_gets_404_for_every_northside_resource_and_changes_nothing(
     assert AuditEntry.objects.count() == audited  # not even an audited read
 
 
-def test_the_outsider_walk_covers_every_team_and_case_endpoint() -> None:
+def test_the_outsider_walk_covers_every_team_case_and_consultation_endpoint() -> None:
     documented = {
         (method.upper(), path.removeprefix("/api/v1"))
         for path, operations in ninja_api.get_openapi_schema()["paths"].items()
         for method in operations
-        if "{team_id}" in path or "{case_id}" in path
+        if "{team_id}" in path or "{case_id}" in path or "{consultation_id}" in path
     }
     walked = {(method, path) for method, path, _body in NORTHSIDE_ROUTES}
     assert documented == walked

@@ -9,9 +9,7 @@ are transactional tests. They run on PostgreSQL only, which CI always runs:
 test_concurrency_sqlite.py covers SQLite with a real file, in a child process.
 """
 
-import threading
 from collections.abc import Callable
-from typing import TypeVar
 from uuid import UUID, uuid4
 
 import pytest
@@ -23,6 +21,7 @@ from ropeteam.core.errors import Conflict
 from ropeteam.people.models import Team, User
 from tests.conftest import World
 from tests.conversations.conftest import seqs
+from tests.threads import run_together
 
 pytestmark = [
     pytest.mark.skipif(
@@ -38,33 +37,6 @@ pytestmark = [
 
 THREADS = 8
 SENDS = 25
-T = TypeVar("T")
-
-
-def _run_together(work: list[Callable[[], T]]) -> list[T]:
-    """Run each callable in its own thread, all released at once; re-raise any failure."""
-    start = threading.Barrier(len(work))
-    results: list[T | None] = [None] * len(work)
-    failures: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            start.wait(timeout=30)
-            results[i] = work[i]()
-        except BaseException as error:  # re-raised in the test's own thread below
-            failures.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(work))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a sender never finished"
-    if failures:
-        raise failures[0]
-    return [r for r in results if r is not None]
 
 
 def _everyone(world: World) -> list[User]:
@@ -101,7 +73,7 @@ def test_concurrent_senders_get_seqs_one_to_two_hundred_without_gaps_or_duplicat
 
         return send_all
 
-    acked = _run_together([sender(n) for n in range(THREADS)])
+    acked = run_together([sender(n) for n in range(THREADS)])
 
     total = THREADS * SENDS
     assert len(acked) == THREADS
@@ -139,7 +111,7 @@ def test_the_same_retries_from_two_threads_at_once_store_each_message_once(
 
     # Two tabs of the same device flush the same outbox, one of them backwards, plus two more
     # in the same order, so both "same moment" and "already stored" retries happen.
-    first, second, third, fourth = _run_together(
+    first, second, third, fourth = run_together(
         [
             device(client_ids),
             device(client_ids[::-1]),
@@ -186,7 +158,7 @@ def test_one_client_id_sent_to_two_conversations_at_once_is_stored_once(
 
         return send_all
 
-    here, there = _run_together([device(room) for room in rooms])
+    here, there = run_together([device(room) for room in rooms])
 
     # For each client_id one conversation has it and the other was told it clashes.
     assert all({a, b} == {"stored", "conflict"} for a, b in zip(here, there, strict=True))
@@ -209,7 +181,7 @@ def test_two_people_starting_the_same_direct_conversation_at_once_get_one(
 
         return go
 
-    started = _run_together(
+    started = run_together(
         [start(world.sam, world.jo), start(world.jo, world.sam)] * 3,
     )
 

@@ -15,6 +15,7 @@ from ropeteam.conversations.api import router as conversations_router
 from ropeteam.core.errors import RopeteamError
 from ropeteam.people.api import router as people_router
 from ropeteam.people.auth import API_AUTH
+from ropeteam.thinking.api import router as thinking_router
 
 ERRORS = {
     "400": "The request cannot be carried out as asked; `detail` says why.",
@@ -60,6 +61,7 @@ api = RopeteamAPI(
 api.add_router("", people_router)
 api.add_router("", cases_router)
 api.add_router("", conversations_router)
+api.add_router("", thinking_router)
 
 
 # Action arguments whose API field has another name.

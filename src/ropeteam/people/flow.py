@@ -43,6 +43,8 @@ class Permission(StrEnum):
     VIEW_CASES = "view_cases"
     EDIT_CASES = "edit_cases"
     CHANGE_RISK = "change_risk"
+    VIEW_ACTIVITY = "view_activity"  # the team's figures (never anyone's notes)
+    EDIT_SETTINGS = "edit_settings"  # how long requests wait, escalation times
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

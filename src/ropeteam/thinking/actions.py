@@ -24,7 +24,14 @@ from ropeteam.people.flow import Permission, Role, Status
 from ropeteam.people.models import Membership, Team, User
 from ropeteam.thinking import flow
 from ropeteam.thinking.flow import Circle, Met, Mode, NextStep, Refused, State, Step, Task, Urgency
-from ropeteam.thinking.models import AgreedAction, Asked, Consultation, Participant, StepChange
+from ropeteam.thinking.models import (
+    AgreedAction,
+    Asked,
+    Consultation,
+    Participant,
+    StepChange,
+    Waits,
+)
 
 MAX_NOTE = 280  # "plus one sentence"
 MAX_NOTES = 2000  # notes are optional and short
@@ -105,7 +112,7 @@ def _tell(consultation: Consultation, user_ids: Iterable[int], kind: str) -> Non
 
 def waits(team: Team) -> dict[Urgency, timedelta]:
     """How long each circle waits before the request widens, for this team."""
-    own = getattr(team, "thinking_waits", None)
+    own = Waits.objects.filter(team=team).first()
     if own is None:
         return dict(flow.DEFAULT_WAIT)
     return {
@@ -599,6 +606,25 @@ def share_for_supervision(*, actor: User, consultation: Consultation, shared: bo
         )
     consultation.shared_for_supervision = shared
     return consultation
+
+
+def set_waits(*, actor: User, team: Team, waits: dict[Urgency, timedelta]) -> Waits:
+    """How long each circle waits before a request widens, by urgency, for this team."""
+    require(actor, team, Permission.EDIT_SETTINGS)
+    seconds: dict[str, int] = {u.value: int(w.total_seconds()) for u, w in waits.items()}
+    if set(seconds) != {u.value for u in Urgency} or any(s < 1 for s in seconds.values()):
+        raise InvalidInput(_("Give a wait of at least one second for each urgency."))
+    with transaction.atomic():
+        row, _new = Waits.objects.update_or_create(
+            team=team,
+            defaults={
+                "now_seconds": seconds[Urgency.NOW.value],
+                "within_hour_seconds": seconds[Urgency.WITHIN_HOUR.value],
+                "today_seconds": seconds[Urgency.TODAY.value],
+            },
+        )
+        record(actor=actor, action="thinking.waits_set", target=team, team_id=team.pk, data=seconds)
+    return row
 
 
 def complete_action(*, actor: User, action: AgreedAction) -> AgreedAction:
