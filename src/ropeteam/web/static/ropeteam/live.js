@@ -184,7 +184,7 @@ export class LiveClient extends EventTarget {
     this.sentReceipts = new Map(); // conversation -> {delivered, read} last sent
     this.receiptTimer = null;
     this.lastTyping = new Map();
-    this.resuming = new Set();
+    this.resuming = new Map(); // conversation -> when its resume was asked for
   }
 
   static urlFor(location) {
@@ -371,7 +371,7 @@ export class LiveClient extends EventTarget {
     }
     this.resuming.clear();
     const cursors = Object.fromEntries(this.cursors);
-    for (const id of this.cursors.keys()) this.resuming.add(id);
+    for (const id of this.cursors.keys()) this.resuming.set(id, Date.now());
     this.frame({ type: "resume", cursors });
     this.welcomed = true;
     this.setState("live");
@@ -388,14 +388,21 @@ export class LiveClient extends EventTarget {
       const conversation = Number(id);
       const cursor = this.cursors.get(conversation);
       if (cursor === undefined) this.cursors.set(conversation, seq);
-      else if (seq > cursor && !this.resuming.has(conversation)) behind[id] = cursor;
+      else if (seq > cursor && !this.isResuming(conversation)) behind[id] = cursor;
     }
     this.resume(behind);
   }
 
+  // A resume under way answers the gap already; one whose `synced` never came is given up
+  // after a heartbeat, so a lost answer cannot stop the client from catching up for good.
+  isResuming(conversation) {
+    const asked = this.resuming.get(conversation);
+    return asked !== undefined && Date.now() - asked < this.heartbeatMs;
+  }
+
   resume(cursors) {
     if (!Object.keys(cursors).length) return;
-    for (const id of Object.keys(cursors)) this.resuming.add(Number(id));
+    for (const id of Object.keys(cursors)) this.resuming.set(Number(id), Date.now());
     this.frame({ type: "resume", cursors });
   }
 
@@ -405,7 +412,7 @@ export class LiveClient extends EventTarget {
     if (frame.seq <= cursor) return; // a repeat: replay overlapping live events
     if (frame.seq > cursor + 1) {
       // A live event was lost: ask for everything after what we hold, in order.
-      if (!this.resuming.has(conversation)) this.resume({ [conversation]: cursor });
+      if (!this.isResuming(conversation)) this.resume({ [conversation]: cursor });
       return;
     }
     this.cursors.set(conversation, frame.seq);
