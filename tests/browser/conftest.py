@@ -179,6 +179,18 @@ class Visit:
         assert scroll_width <= width, f"{self.page.url} is {scroll_width}px wide in {width}px"
 
 
+def until(page: Page, expression: str, timeout: float = 10) -> None:
+    """Wait until a JavaScript expression is true in the page.
+
+    Evaluated afresh each time through the DevTools protocol: Playwright's own
+    wait_for_function polls with eval inside the page, which our CSP refuses.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"never true: {expression}"
+        page.wait_for_timeout(50)
+
+
 @pytest.fixture
 def visit(browser: Browser, server: str) -> Iterator[Callable[..., Visit]]:
     """`visit(viewport=PHONE)` opens a fresh tab (own cookies) on the demo server."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, ROOT, Visit
+from tests.browser.conftest import DESKTOP, PHONE, ROOT, Visit, until
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +65,7 @@ class Signal:
             socket.close()
         self.sockets.clear()
         # The page has noticed, as a phone would; a message written now must wait.
-        self.page.wait_for_function("!window.ropeteamLive || window.ropeteamLive.state !== 'live'")
+        until(self.page, "!window.ropeteamLive || window.ropeteamLive.state !== 'live'")
 
     def restore(self) -> None:
         self.is_up = True
@@ -85,7 +85,7 @@ def _databases(page: Page) -> list[str]:
 
 def _installed(page: Page) -> None:
     """Wait until the service worker controls the page (it has cached the shell)."""
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller")
+    until(page, "!!(navigator.serviceWorker && navigator.serviceWorker.controller)")
 
 
 def test_server_runs_this_worktrees_code(visit: Callable[..., Visit]) -> None:
