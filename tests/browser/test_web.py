@@ -86,7 +86,8 @@ def test_priya_reorders_alexs_rope_holders(visit: Callable[..., Visit]) -> None:
     tab.check()
 
     _choose_rope(page, ALEXS_ROPE)  # as the demo has it, for the next run on a shared database
-    assert _rope(page) == ALEXS_ROPE
+    # Waits for the saved page: reading at once may catch the page being replaced.
+    expect(page.locator("ol.rope > li .person__name")).to_have_text(ALEXS_ROPE)
 
 
 def test_keyboard_reaches_the_skip_link_and_sets_availability(
