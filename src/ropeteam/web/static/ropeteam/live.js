@@ -185,6 +185,7 @@ export class LiveClient extends EventTarget {
     this.receiptTimer = null;
     this.lastTyping = new Map();
     this.resuming = new Map(); // conversation -> when its resume was asked for
+    this.framed = new Set(); // client_ids sent on this connection, so each goes once
   }
 
   static urlFor(location) {
@@ -370,6 +371,7 @@ export class LiveClient extends EventTarget {
       if (!this.cursors.has(Number(id))) this.cursors.set(Number(id), seq);
     }
     this.resuming.clear();
+    this.framed.clear();
     const cursors = Object.fromEntries(this.cursors);
     for (const id of this.cursors.keys()) this.resuming.set(id, Date.now());
     this.frame({ type: "resume", cursors });
@@ -520,9 +522,7 @@ export class LiveClient extends EventTarget {
       body,
       created_at: entry.created_at,
     });
-    if (this.welcomed) {
-      this.frame({ type: "send", conversation, client_id: entry.client_id, body });
-    }
+    if (this.welcomed) this.sendFrame(conversation, entry.client_id, body);
     return entry.client_id;
   }
 
@@ -566,12 +566,16 @@ export class LiveClient extends EventTarget {
       } catch {
         continue;
       }
-      this.frame({
-        type: "send",
-        conversation: entry.conversation,
-        client_id: entry.client_id,
-        body,
-      });
+      this.sendFrame(entry.conversation, entry.client_id, body);
+    }
+  }
+
+  // A message written while the outbox is being resent could otherwise go twice: harmless
+  // (the server knows the client_id) but a waste of a poor connection.
+  sendFrame(conversation, clientId, body) {
+    if (this.framed.has(clientId)) return;
+    if (this.frame({ type: "send", conversation, client_id: clientId, body })) {
+      this.framed.add(clientId);
     }
   }
 
@@ -611,6 +615,7 @@ export class LiveClient extends EventTarget {
       return;
     }
     if (frame.code === "unavailable") {
+      this.framed.delete(entry.client_id); // not stored: it may and must go again
       setTimeout(() => this.flush(), RETRY_UNAVAILABLE_MS);
     } else if (frame.code === "conflict") {
       // The id is taken elsewhere: the same text goes again under a new one.
