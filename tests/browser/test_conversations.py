@@ -214,6 +214,7 @@ def test_sam_on_a_phone_and_morgan_at_a_desk_talk_live(visit: Callable[..., Visi
     expect(sam.page.locator("#thread li").last.locator(".bubble__state")).to_have_text("Read")
 
     morgan.page.get_by_role("textbox", name="Message").fill("Thanks, drive safe")
+    expect(sam.page.locator("#typing")).to_have_text("Morgan Ellis is writing…")
     morgan.page.get_by_role("button", name="Send").click()
     expect(sam.page.locator("#thread li").last).to_contain_text("Thanks, drive safe")
     expect(sam.page.locator("#announcer")).to_contain_text("New message from Morgan Ellis")

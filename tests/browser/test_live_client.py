@@ -121,7 +121,8 @@ def test_live_client_resends_the_outbox_in_order_after_resume(
     for body in ("one", "two"):
         tab.page.get_by_role("textbox", name="Message").fill(body)
         tab.page.get_by_role("button", name="Send").click()
-    expect(tab.page.locator("#thread .bubble__state").last).to_have_text("Waiting to send")
+    waiting = tab.page.locator("#thread .bubble__state", has_text="Waiting to send")
+    expect(waiting).to_have_count(2)
     _welcome(server, data, data["cursor"])
     server.expect_frame(tab, type="resume")
     first = server.expect_frame(tab, type="send", body="one")
@@ -164,3 +165,40 @@ def test_signed_out_socket_stops_and_says_so(visit: Callable[..., Visit]) -> Non
     tab.page.wait_for_timeout(1500)
     assert server.connections == connections
     tab.check()
+
+
+def test_two_silent_heartbeats_mean_a_dead_connection(visit: Callable[..., Visit]) -> None:
+    tab, server, data = _thread(visit)
+    server.send(
+        {
+            "type": "welcome",
+            "protocol": 1,
+            "user": data["me"],
+            "heartbeat": 1,
+            "conversations": {},
+            "presence": [],
+        }
+    )
+    server.expect_frame(tab, type="resume")
+    connections = server.connections
+    # The server says nothing more; after two intervals the client reconnects on its own.
+    deadline = time.monotonic() + 5
+    while server.connections == connections:
+        assert time.monotonic() < deadline, "no reconnect after two silent heartbeats"
+        tab.page.wait_for_timeout(50)
+
+
+def test_access_changed_reconnects_once_then_a_refusal_means_signed_out(
+    visit: Callable[..., Visit],
+) -> None:
+    tab, server, data = _thread(visit)
+    _welcome(server, data, data["cursor"])
+    server.expect_frame(tab, type="resume")
+    connections = server.connections
+    server.socket.close(code=4410)  # type: ignore[union-attr]
+    deadline = time.monotonic() + 3
+    while server.connections == connections:
+        assert time.monotonic() < deadline, "no reconnect after 4410"
+        tab.page.wait_for_timeout(50)
+    server.socket.close(code=4401)  # type: ignore[union-attr]
+    expect(tab.page.locator("#connection")).to_have_attribute("data-state", "signed-out")
