@@ -365,3 +365,19 @@ def test_a_send_that_rolls_back_enqueues_nothing(world: World, direct: Conversat
         raise Abandoned
 
     assert DBTaskResult.objects.count() == 0
+
+
+def test_a_name_with_a_line_break_still_makes_a_one_line_subject(
+    world: World, api: Callable[[str], Api], direct: Conversation, mail_server: MailServer
+) -> None:
+    User.objects.filter(pk=world.sam.pk).update(display_name="Sam\nBcc: everyone@example.org")
+    _give_email(world.jo)
+
+    _send(api, "sam", direct, SECRET)
+    pass_deadline()
+    run_worker()
+
+    [mail] = mail_server.received
+    assert mail["Subject"] == "Sam Bcc: everyone@example.org sent you a message on Ropeteam"
+    assert mail["Bcc"] is None
+    assert mail_server.recipients == [["jo@example.org"]]

@@ -215,6 +215,8 @@ def _delivery(user: User, unread: Unread, channel: Channel) -> Delivery:
 
 def _content(unread: Unread) -> Content:
     sender = User.objects.get(pk=unread.sender_id)
+    # One line: it goes into an e-mail subject, where a line break would be refused.
+    name = " ".join(sender.name.split())
     text = ""
     if settings.NOTIFY_MESSAGE_TEXT:
         message = Message.objects.filter(
@@ -223,12 +225,12 @@ def _content(unread: Unread) -> Content:
         text = preview(message.body) if message is not None else ""
     # No request here to choose a language: the installation's own.
     with translation.override(settings.LANGUAGE_CODE):
-        said = _("%(name)s sent you a message") % {"name": sender.name}
+        said = _("%(name)s sent you a message") % {"name": name}
         return Content(
             title=_("Ropeteam"),
-            body=_("%(name)s: %(text)s") % {"name": sender.name, "text": text} if text else said,
+            body=_("%(name)s: %(text)s") % {"name": name, "text": text} if text else said,
             path=f"/conversations/{unread.conversation_id}",
-            subject=_("%(name)s sent you a message on Ropeteam") % {"name": sender.name},
+            subject=_("%(name)s sent you a message on Ropeteam") % {"name": name},
             text=text,
         )
 
