@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from django.db import connection
+from django_tasks_db.models import DBTaskResult
 
 from ropeteam.conversations import actions
 from ropeteam.conversations.live import frames, store
@@ -250,3 +251,14 @@ def test_answers_line_up_one_to_one_with_the_requests(
         ("ack", None, 1, True),
         None,
     ]
+
+
+def test_a_batch_enqueues_one_notification_deadline_with_its_messages(
+    world: World, direct: Conversation, group: Conversation
+) -> None:
+    before = set(DBTaskResult.objects.values_list("id", flat=True))
+    store.write([send(world.sam, direct, "one"), send(world.jo, group, "two")])
+    (task,) = DBTaskResult.objects.exclude(id__in=before)
+    assert task.task_path == "ropeteam.notify.tasks.notify_unread"
+    sent = sorted(tuple(m) for m in task.args_kwargs["args"][0])
+    assert sent == [(direct.pk, 1, world.sam.pk), (group.pk, 1, world.jo.pk)]
