@@ -82,6 +82,9 @@ def test_check_passes_a_complete_production_configuration(tmp_path: Path) -> Non
         "ROPETEAM_SECRET_KEY": "k" * 30 + "Z9x!" * 10,
         "ROPETEAM_ENCRYPTION_KEYS": "2026a:" + "A" * 43,
         "ROPETEAM_ALLOWED_HOSTS": "ropeteam.example.org",
+        "ROPETEAM_BASE_URL": "https://ropeteam.example.org",
+        "ROPETEAM_VAPID_PRIVATE_KEY": "Sb5O8ARcx-lpu3jtdWh3NFSFZFBl-Kh4yqd6jPUAZXA",
+        "ROPETEAM_VAPID_SUBJECT": "mailto:it@example.org",
     }
     result = _ropeteam("check", env=env, tmp_path=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -93,3 +96,24 @@ def test_an_encryption_key_id_named_twice_is_refused(tmp_path: Path) -> None:
     result = _ropeteam("check", env={"ROPETEAM_ENCRYPTION_KEYS": keys}, tmp_path=tmp_path)
     assert result.returncode != 0
     assert "names key 'k1' twice" in result.stderr
+
+
+def test_check_refuses_push_and_links_without_keys_of_their_own(tmp_path: Path) -> None:
+    env = {
+        "ROPETEAM_SECRET_KEY": "k" * 30 + "Z9x!" * 10,
+        "ROPETEAM_ENCRYPTION_KEYS": "2026a:" + "A" * 43,
+        "ROPETEAM_ALLOWED_HOSTS": "ropeteam.example.org",
+    }
+    result = _ropeteam("check", env=env, tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "Set ROPETEAM_VAPID_PRIVATE_KEY" in result.stdout
+    assert "Set ROPETEAM_VAPID_SUBJECT" in result.stdout
+    assert "ROPETEAM_BASE_URL" in result.stdout
+
+
+def test_check_refuses_a_vapid_key_that_is_not_a_p256_key(tmp_path: Path) -> None:
+    env = {"ROPETEAM_VAPID_PRIVATE_KEY": "A" * 20, "ROPETEAM_VAPID_SUBJECT": "me@example.org"}
+    result = _ropeteam("check", env=env, tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "ROPETEAM_VAPID_PRIVATE_KEY must be a P-256 private key" in result.stdout
+    assert "ROPETEAM_VAPID_SUBJECT must start with mailto: or https://" in result.stdout

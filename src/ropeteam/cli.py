@@ -324,6 +324,16 @@ def cmd_keys_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_vapid(args: argparse.Namespace) -> int:
+    # No Django set-up, like `keys generate`.
+    from ropeteam.notify.vapid import new_key_pair  # noqa: PLC0415
+
+    private, public = new_key_pair()
+    print(f"ROPETEAM_VAPID_PRIVATE_KEY={private}")
+    print(f"# public key (applicationServerKey, served at /api/v1/push/key): {public}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="ropeteam",
@@ -379,7 +389,7 @@ def parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     p = audit_sub.add_parser("verify", help="Check every entry's hash chain.")
     p.set_defaults(handler=cmd_audit_verify)
-    keys = command("keys", "Encryption keys for free text at rest.", None)
+    keys = command("keys", "Encryption keys for free text at rest, and the Web Push key.", None)
     keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     p = keys_sub.add_parser(
         "rotate", help="Re-encrypt every value with the first key in ROPETEAM_ENCRYPTION_KEYS."
@@ -389,6 +399,10 @@ def parser() -> argparse.ArgumentParser:
     p = keys_sub.add_parser("generate", help="Print a new key line, id:base64key.")
     p.add_argument("--id", help="the key's id (default: today's date)")
     p.set_defaults(handler=cmd_keys_generate)
+    p = keys_sub.add_parser(
+        "vapid", help="Print a new Web Push (VAPID) private key line and its public key."
+    )
+    p.set_defaults(handler=cmd_keys_vapid)
     return root
 
 

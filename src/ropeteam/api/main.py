@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from ropeteam.cases.api import router as cases_router
 from ropeteam.conversations.api import router as conversations_router
 from ropeteam.core.errors import RopeteamError
+from ropeteam.notify.api import router as notify_router
 from ropeteam.people.api import router as people_router
 from ropeteam.people.auth import API_AUTH
 from ropeteam.thinking.api import router as thinking_router
@@ -62,6 +63,7 @@ api.add_router("", people_router)
 api.add_router("", cases_router)
 api.add_router("", conversations_router)
 api.add_router("", thinking_router)
+api.add_router("", notify_router)
 
 
 # Action arguments whose API field has another name.

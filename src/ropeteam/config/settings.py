@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "ropeteam.cases",
     "ropeteam.conversations",
     "ropeteam.thinking",
+    "ropeteam.notify",
     "ropeteam.web",
 ]
 
@@ -212,6 +213,28 @@ EMAIL_BACKEND = (
     else "django.core.mail.backends.smtp.EmailBackend"
 )
 EMAIL_HOST = env("ROPETEAM_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("ROPETEAM_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = env("ROPETEAM_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env("ROPETEAM_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("ROPETEAM_EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env("ROPETEAM_EMAIL_FROM", "Ropeteam <ropeteam@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people open Ropeteam: links in e-mail are made from it.
+BASE_URL = env("ROPETEAM_BASE_URL", "http://127.0.0.1:8000")
+
+# Notifications of unread messages (notify/): how long a message may stay unread before
+# its recipients are told, and whether the notification quotes it (off: lock screens).
+NOTIFY_AFTER_SECONDS = int(env("ROPETEAM_NOTIFY_AFTER_SECONDS", "60"))
+NOTIFY_MESSAGE_TEXT = env_bool("ROPETEAM_NOTIFY_MESSAGE_TEXT", default=False)
+# The VAPID key pair identifies this server to push services; like SECRET_KEY, a generated
+# one is accepted only in demo and development.
+VAPID_KEY_FROM_ENV = bool(env("ROPETEAM_VAPID_PRIVATE_KEY"))
+VAPID_PRIVATE_KEY = env("ROPETEAM_VAPID_PRIVATE_KEY") or generated_secret("vapid-private-key")
+VAPID_SUBJECT_FROM_ENV = bool(env("ROPETEAM_VAPID_SUBJECT"))
+VAPID_SUBJECT = env("ROPETEAM_VAPID_SUBJECT", "mailto:ropeteam@localhost")
+# Push subscriptions to a push service on this machine over plain HTTP: demo, debug, tests.
+PUSH_ALLOW_LOOPBACK = DEMO or DEBUG
 
 LOGGING = {
     "version": 1,

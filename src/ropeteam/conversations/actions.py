@@ -16,6 +16,7 @@ from ropeteam.conversations.flow import MAX_BODY, Kind, next_receipt
 from ropeteam.conversations.live import frames
 from ropeteam.conversations.live.hub import tell_stored
 from ropeteam.conversations.models import Conversation, Message, Participant
+from ropeteam.conversations.signals import messages_stored
 from ropeteam.core.errors import Conflict, InvalidInput, NotFound
 from ropeteam.people.access import current_membership, require
 from ropeteam.people.flow import Permission
@@ -157,6 +158,7 @@ def _store(*, actor: User, conversation: Conversation, client_id: UUID, body: st
             body=body,
             sent_at=timezone.now(),
         )
+        messages_stored.send(sender=Message, messages=[(locked.pk, seq, actor.pk)])
         Conversation.objects.filter(pk=locked.pk).update(last_seq=seq)
         # The sender has, by definition, received and read their own message.
         Participant.objects.filter(conversation=locked, user=actor).update(

@@ -1,5 +1,9 @@
 """What a production configuration must have; `ropeteam check` and `ropeteam serve` ask this."""
 
+import base64
+import binascii
+
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 
 
@@ -22,4 +26,43 @@ def problems() -> list[str]:
             found.append(f"Encryption key {key_id!r} must be 32 bytes (base64 of 32 bytes).")
     if "*" in settings.ALLOWED_HOSTS:
         found.append("ROPETEAM_ALLOWED_HOSTS must name your hosts, not '*'.")
+    found += _push_problems()
+    if not settings.BASE_URL.startswith("https://"):
+        found.append(
+            "Set ROPETEAM_BASE_URL to the https:// address people open Ropeteam at: "
+            "links in e-mail start with it."
+        )
     return found
+
+
+def _push_problems() -> list[str]:
+    found: list[str] = []
+    if not settings.VAPID_KEY_FROM_ENV:
+        found.append(
+            "Set ROPETEAM_VAPID_PRIVATE_KEY (make one with `ropeteam keys vapid`) so push "
+            "notifications are signed with a key you keep, not one generated in the data folder."
+        )
+    elif not _is_vapid_key(settings.VAPID_PRIVATE_KEY):
+        found.append(
+            "ROPETEAM_VAPID_PRIVATE_KEY must be a P-256 private key: 32 bytes in base64url, "
+            "as `ropeteam keys vapid` prints it."
+        )
+    if not settings.VAPID_SUBJECT_FROM_ENV:
+        found.append(
+            "Set ROPETEAM_VAPID_SUBJECT to a mailto: or https: address where push services "
+            "can reach you."
+        )
+    elif not settings.VAPID_SUBJECT.startswith(("mailto:", "https://")):
+        found.append("ROPETEAM_VAPID_SUBJECT must start with mailto: or https://.")
+    return found
+
+
+def _is_vapid_key(raw: str) -> bool:
+    try:
+        secret = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+        if len(secret) != 32:
+            return False
+        ec.derive_private_key(int.from_bytes(secret, "big"), ec.SECP256R1())
+    except (ValueError, binascii.Error):
+        return False
+    return True

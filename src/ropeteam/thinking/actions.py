@@ -252,6 +252,7 @@ def request_help(
             steadiness_before=steadiness,
             state=session.state,
             circle=session.circle,
+            duty_lead_alerted_at=now if session.circle == Circle.DUTY_LEAD else None,
         )
         _ask(consultation, circle, set(session.asked), now)
         _schedule(consultation, now)
@@ -284,9 +285,11 @@ def widen_now(*, consultation_id: int, from_circle: int) -> Consultation | None:
         circle, reached = _first_reachable(row.team, row.seeker, following, now)
         session = flow.widen(session_of(row), circle=circle, asked=frozenset(reached))
         row.circle = session.circle
+        if circle == Circle.DUTY_LEAD:
+            row.duty_lead_alerted_at = now
         _ask(row, circle, reached, now)
         _schedule(row, now)
-        row.save(update_fields=["circle", "widen_at"])
+        row.save(update_fields=["circle", "widen_at", "duty_lead_alerted_at"])
         record(
             actor=None,
             action="thinking.widened",

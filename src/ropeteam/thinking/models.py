@@ -36,6 +36,7 @@ class Consultation(models.Model):
     state = models.CharField(max_length=16, choices=_choices(State), default=State.REQUESTED.value)
     circle = models.PositiveSmallIntegerField(choices=_choices(Circle))
     widen_at = models.DateTimeField(null=True, blank=True)  # the next deadline, if waiting
+    duty_lead_alerted_at = models.DateTimeField(null=True, blank=True)
     helper = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -44,6 +44,7 @@ class ConsultationOut(Schema):
     accepted_at: datetime | None
     finished_at: datetime | None
     widen_at: datetime | None
+    duty_lead_alerted_at: datetime | None
     conversation_id: int | None
     is_quick_record: bool
 
@@ -69,6 +70,7 @@ class ConsultationOut(Schema):
             accepted_at=c.accepted_at,
             finished_at=c.finished_at,
             widen_at=c.widen_at,
+            duty_lead_alerted_at=c.duty_lead_alerted_at,
             conversation_id=c.conversation_id,
             is_quick_record=c.is_quick_record,
         )

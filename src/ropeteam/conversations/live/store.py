@@ -23,6 +23,7 @@ from ropeteam.conversations.flow import next_receipt
 from ropeteam.conversations.live import frames
 from ropeteam.conversations.live.frames import FrameError
 from ropeteam.conversations.models import Conversation, Message, Participant
+from ropeteam.conversations.signals import messages_stored
 from ropeteam.people.actions import authenticate_token
 from ropeteam.people.flow import Status, effective_availability
 from ropeteam.people.models import Membership, User
@@ -323,6 +324,11 @@ def _write(batch: list[Work]) -> Batch:
         )
     if messages:
         Message.objects.bulk_create(messages)
+        # Inside the transaction: what receivers write (notify's deadline task) commits with
+        # the messages or not at all.
+        messages_stored.send(
+            sender=Message, messages=[(m.conversation_id, m.seq, m.sender_id) for m in messages]
+        )
         Conversation.objects.bulk_update(
             [Conversation(pk=pk, last_seq=seq) for pk, seq in last_seq.items()], ["last_seq"]
         )
@@ -441,9 +447,11 @@ def replay(user_id: int, cursors: dict[int, int], *, limit: int = 200) -> list[P
             )
             for seq, sender, client_id, body, sent_at in rows
         ]
-        upto = rows[-1][0] if rows else max(after, 0)
-        done = len(rows) < limit
-        out.append(Page(conversation_id, texts, min(upto, last_seq[conversation_id]), done))
+        # The last message sent, so the next page starts right after it (a message committed
+        # since last_seq was read is simply included); a cursor beyond the conversation's end
+        # is brought back to it.
+        upto = rows[-1][0] if rows else min(after, last_seq[conversation_id])
+        out.append(Page(conversation_id, texts, upto, done=len(rows) < limit))
     return out
 
 

@@ -1,0 +1,69 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ropeteam.notify.flow import Channel, State
+
+
+class PushSubscription(models.Model):
+    """A browser's Web Push subscription: where to post, and the keys to encrypt for it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    # The push service's URL for this one browser: a capability, so it is never shown back.
+    endpoint = models.URLField(_("endpoint"), max_length=2048, unique=True)
+    p256dh = models.CharField(max_length=100)  # the browser's P-256 public key, base64url
+    auth = models.CharField(max_length=32)  # the 16-byte auth secret, base64url
+    created_at = models.DateTimeField()
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0)  # since the last success
+
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+
+    def __str__(self) -> str:
+        return f"push subscription {self.pk} of {self.user_id}"
+
+
+class Delivery(models.Model):
+    """One notification about unread messages, on one channel, and what became of it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    # A plain id, not a foreign key: notify sits above conversations and only reads it.
+    conversation_id = models.PositiveBigIntegerField()
+    up_to_seq = models.PositiveBigIntegerField()
+    channel = models.CharField(max_length=8, choices=[(c.value, c.name) for c in Channel])
+    state = models.CharField(
+        max_length=8, choices=[(s.value, s.name) for s in State], default=State.QUEUED.value
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    # Why it failed, in a few words (a status code, an exception's name): never message text.
+    error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        indexes = [models.Index(fields=["user", "conversation_id", "up_to_seq"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel__in=[c.value for c in Channel]), name="delivery_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=[s.value for s in State]), name="delivery_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state=State.SENT.value, sent_at__isnull=False)
+                | (~Q(state=State.SENT.value) & Q(sent_at__isnull=True)),
+                name="delivery_sent_at_when_sent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} delivery {self.pk} ({self.state})"

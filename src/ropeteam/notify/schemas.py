@@ -1,0 +1,69 @@
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from ropeteam.notify.flow import Channel, State
+from ropeteam.notify.models import Delivery, PushSubscription
+from ropeteam.people.schemas import InputSchema
+
+
+class PushKeyOut(Schema):
+    public_key: str = Field(
+        description="The VAPID public key: pass it as applicationServerKey to subscribe()."
+    )
+
+
+class PushKeysIn(InputSchema):
+    p256dh: str = Field(min_length=1, max_length=200)
+    auth: str = Field(min_length=1, max_length=100)
+
+
+class PushSubscriptionIn(InputSchema):
+    """What the browser's PushSubscription.toJSON() gives (expirationTime is ignored)."""
+
+    endpoint: str = Field(min_length=1, max_length=2048)
+    keys: PushKeysIn
+
+
+class PushEndpointIn(InputSchema):
+    endpoint: str = Field(min_length=1, max_length=2048)
+
+
+class PushSubscriptionOut(Schema):
+    endpoint: str
+    created_at: datetime
+    last_success_at: datetime | None
+
+    @staticmethod
+    def of(subscription: PushSubscription) -> "PushSubscriptionOut":
+        return PushSubscriptionOut(
+            endpoint=subscription.endpoint,
+            created_at=subscription.created_at,
+            last_success_at=subscription.last_success_at,
+        )
+
+
+class DeliveryOut(Schema):
+    id: int
+    conversation_id: int
+    up_to_seq: int
+    channel: Channel
+    state: State
+    attempts: int
+    error: str
+    created_at: datetime
+    sent_at: datetime | None
+
+    @staticmethod
+    def of(delivery: Delivery) -> "DeliveryOut":
+        return DeliveryOut(
+            id=delivery.pk,
+            conversation_id=delivery.conversation_id,
+            up_to_seq=delivery.up_to_seq,
+            channel=Channel(delivery.channel),
+            state=State(delivery.state),
+            attempts=delivery.attempts,
+            error=delivery.error,
+            created_at=delivery.created_at,
+            sent_at=delivery.sent_at,
+        )
