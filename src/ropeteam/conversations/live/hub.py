@@ -259,11 +259,12 @@ class Hub:
 
     async def _typing(self, conn: Conn, conversation_id: int) -> None:
         audience = await self._audience(conversation_id)
-        if audience is None or conn.user_id not in audience.user_ids:
-            conn.push(store._no_conversation(conversation_id).frame())
-            return
-        if audience.team_id not in conn.team_ids:
-            conn.push(store._no_conversation(conversation_id).frame())
+        if (
+            audience is None
+            or conn.user_id not in audience.user_ids
+            or audience.team_id not in conn.team_ids
+        ):
+            conn.push(store.no_conversation(conversation_id).frame())
             return
         now = time.monotonic()
         if now - conn.typing_at.get(conversation_id, 0.0) < TYPING_GAP:
@@ -377,8 +378,12 @@ class Hub:
             self._publish({"type": "live.presence", "online": online, **_mate_out(mate)})
 
     def _sweep(self) -> None:
-        """Forget instances that stopped saying who is connected to them (they died)."""
+        """Forget instances that stopped saying who is connected to them (they died), and
+        audiences nobody asked for lately."""
         now = time.monotonic()
+        for conversation_id, (until, _audience) in list(self.audience_cache.items()):
+            if until <= now:
+                del self.audience_cache[conversation_id]
         for user_id, seen in list(self.elsewhere.items()):
             before = bool(seen)
             for instance, until in list(seen.items()):

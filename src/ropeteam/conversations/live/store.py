@@ -29,7 +29,7 @@ from ropeteam.people.flow import Status, effective_availability
 from ropeteam.people.models import Membership, User
 
 
-def _no_conversation(ref: str | int) -> FrameError:
+def no_conversation(ref: str | int) -> FrameError:
     return FrameError("not_found", _("No such conversation."), field="conversation", ref=ref)
 
 
@@ -277,7 +277,7 @@ def _write(batch: list[Work]) -> Batch:
             continue
         ref = str(request.client_id)
         if (request.conversation, user_id) not in allowed:
-            result.answers[index] = _no_conversation(ref).frame()
+            result.answers[index] = no_conversation(ref).frame()
             continue
         known = earlier.get((user_id, request.client_id))
         if known is not None:
@@ -372,7 +372,7 @@ def _move_marks(
     for index, user_id, receipt in receipts:
         key = (receipt.conversation, user_id)
         if key not in allowed:
-            result.answers[index] = _no_conversation(receipt.conversation).frame()
+            result.answers[index] = no_conversation(receipt.conversation).frame()
             continue
         participant = rows[key]
         last = max(participant.conversation.last_seq, own_marks.get(key, 0))
@@ -429,7 +429,7 @@ def replay(user_id: int, cursors: dict[int, int], *, limit: int = 200) -> list[P
     last_seq = dict(Conversation.objects.filter(pk__in=allowed).values_list("pk", "last_seq"))
     for conversation_id, after in cursors.items():
         if conversation_id not in allowed:
-            out.append(_no_conversation(conversation_id).frame())
+            out.append(no_conversation(conversation_id).frame())
             continue
         rows = list(
             Message.objects.filter(conversation_id=conversation_id, seq__gt=after)
