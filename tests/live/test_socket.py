@@ -216,11 +216,13 @@ def test_resume_replays_what_was_missed_in_order_then_says_synced(live: Live) ->
         replayed = [await morgan.next("message") for _ in range(250)]
         assert [m["seq"] for m in replayed] == list(range(cursor + 1, last + 1))
         assert [m["body"] for m in replayed] == [f"missed {i}" for i in range(250)]
-        assert await morgan.next("synced") == {
-            "type": "synced",
-            "conversation": conversation,
-            "seq": last,
-        }
+        synced = await morgan.next("synced")
+        assert (synced["conversation"], synced["seq"]) == (conversation, last)
+        # With every participant's marks: sam has read all he wrote; morgan not yet.
+        marks = synced["marks"]
+        assert set(marks) == {str(live.ids["sam"]), str(live.ids["morgan"])}
+        assert marks[str(live.ids["sam"])] == {"delivered": last, "read": last}
+        assert marks[str(live.ids["morgan"])]["read"] < last
         await sam.close()
         await morgan.close()
 

@@ -302,6 +302,10 @@ class Hub:
                                 "type": "synced",
                                 "conversation": page.conversation_id,
                                 "seq": page.upto,
+                                "marks": {
+                                    str(user): {"delivered": d, "read": r}
+                                    for user, (d, r) in page.marks.items()
+                                },
                             }
                         )
                     )

@@ -416,6 +416,9 @@ class Page:
     frames: list[str]
     upto: int
     done: bool
+    # Each participant's (delivered, read) marks, so a device that was away shows the
+    # right state for what it sent.
+    marks: dict[int, tuple[int, int]]
 
 
 def replay(user_id: int, cursors: dict[int, int], *, limit: int = 200) -> list[Page | str]:
@@ -427,6 +430,11 @@ def replay(user_id: int, cursors: dict[int, int], *, limit: int = 200) -> list[P
     allowed = {c for c, _ in _allowed({(c, user_id) for c in cursors})}
     out: list[Page | str] = []
     last_seq = dict(Conversation.objects.filter(pk__in=allowed).values_list("pk", "last_seq"))
+    marks: dict[int, dict[int, tuple[int, int]]] = {c: {} for c in allowed}
+    for conversation_id, member, delivered, read in Participant.objects.filter(
+        conversation_id__in=allowed
+    ).values_list("conversation_id", "user_id", "last_delivered_seq", "last_read_seq"):
+        marks[conversation_id][member] = (delivered, read)
     for conversation_id, after in cursors.items():
         if conversation_id not in allowed:
             out.append(no_conversation(conversation_id).frame())
@@ -451,7 +459,9 @@ def replay(user_id: int, cursors: dict[int, int], *, limit: int = 200) -> list[P
         # since last_seq was read is simply included); a cursor beyond the conversation's end
         # is brought back to it.
         upto = rows[-1][0] if rows else min(after, last_seq[conversation_id])
-        out.append(Page(conversation_id, texts, upto, done=len(rows) < limit))
+        out.append(
+            Page(conversation_id, texts, upto, done=len(rows) < limit, marks=marks[conversation_id])
+        )
     return out
 
 
