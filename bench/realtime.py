@@ -111,31 +111,31 @@ def raise_fd_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-@dataclass
 class CpuWatch:
-    """CPU seconds of named groups of processes between `start` and `stop`."""
+    """CPU seconds of named groups of processes between `start` and `stop`.
 
-    groups: dict[str, list[int]]
-    before: dict[str, float] = field(default_factory=dict)
-    machine_before: tuple[int, int] = (0, 0)
-    started: float = 0.0
+    The groups are looked up again at `stop`: a database backend opened during the run (the
+    writer's connection is made on the first send) counts from its start.
+    """
 
-    def _read(self) -> dict[str, float]:
-        return {name: sum(cpu_seconds(p) for p in pids) for name, pids in self.groups.items()}
+    def __init__(self, groups: Callable[[], dict[str, list[int]]]) -> None:
+        self.groups = groups
+        self.before: dict[int, float] = {}
+        self.machine_before = (0, 0)
+        self.started = 0.0
 
     def start(self) -> None:
-        self.before = self._read()
+        self.before = {p: cpu_seconds(p) for pids in self.groups().values() for p in pids}
         self.machine_before = machine_ticks()
         self.started = time.monotonic()
 
     def stop(self) -> Json:
         seconds = time.monotonic() - self.started
-        after = self._read()
         busy, total = machine_ticks()
         d_busy, d_total = busy - self.machine_before[0], total - self.machine_before[1]
         out: Json = {"wall_s": round(seconds, 3)}
-        for name in self.groups:
-            used = after[name] - self.before[name]
+        for name, pids in self.groups().items():
+            used = sum(cpu_seconds(p) - self.before.get(p, 0.0) for p in pids)
             out[name] = {
                 "cpu_s": round(used, 2),
                 "cpu_pct_of_one_core": round(100 * used / seconds, 1) if seconds else 0.0,
@@ -253,6 +253,10 @@ class Servers:
         self.populate_s = time.monotonic() - started
         for _ in range(args.instances):
             self.start_one()
+        for process, port in zip(self.processes, self.ports, strict=True):
+            # For a profiler: py-spy record --pid PID (see bench/README.md).
+            print(f"server pid {process.pid} on port {port}, log {self.data}/server-{port}.log")
+        sys.stdout.flush()
 
     def start_one(self) -> None:
         port = free_port()
@@ -759,7 +763,7 @@ def scenario_load(
             }
         }
         time.sleep(args.settle)  # presence announcements of the arrivals die down
-        watch = CpuWatch({**groups(), "generator": fleet.pids})
+        watch = CpuWatch(lambda: {**groups(), "generator": fleet.pids})
         if args.max:
             steps = []
             rates = [float(r) for r in args.steps.split(",")]
@@ -780,7 +784,6 @@ def scenario_load(
                 if not step["passed"]:
                     break
                 best = rate
-                watch = CpuWatch({**groups(), "generator": fleet.pids})
                 time.sleep(args.settle)
             report["steps"] = steps
             report["max_sustained_rate"] = best
@@ -837,7 +840,7 @@ def scenario_idle(
         connect_s = time.monotonic() - started
         n = sum(c["connected"] for c in connected)
         after = settle_rss(server_pids)
-        watch = CpuWatch({**groups(), "generator": fleet.pids})
+        watch = CpuWatch(lambda: {**groups(), "generator": fleet.pids})
         watch.start()
         time.sleep(args.idle_hold)
         cpu = watch.stop()
@@ -1045,8 +1048,8 @@ def main(argv: list[str]) -> int:
                 f"settings (no DEBUG); {clients} users set up in {servers.populate_s:.1f} s"
             )
 
-        def groups() -> Json:
-            found: Json = {"server": server_pids}
+        def groups() -> dict[str, list[int]]:
+            found = {"server": server_pids}
             if database_url:
                 found["postgres"] = backend_pids(database_url)
             if args.redis:
