@@ -155,18 +155,20 @@ def free_port() -> int:
 
 
 def fresh_database(url: str) -> str:
-    """Drop and create the database URL names (never one someone else uses: pick your own)."""
+    """A new database named after URL's with this run's pid (`bench_4242`), so two runs at
+    once cannot drop each other's; its URL."""
     import psycopg  # noqa: PLC0415  only needed with --postgres
 
     parts = urllib.parse.urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or name in {"postgres", "test", "template0", "template1"}:
-        raise SystemExit(f"--postgres must name a database of its own (not {name!r}).")
+    prefix = parts.path.lstrip("/")
+    if not prefix or prefix in {"postgres", "test", "template0", "template1"}:
+        raise SystemExit(f"--postgres must name a database of its own (not {prefix!r}).")
+    name = f"{prefix}_{os.getpid()}"
     admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
-    return url
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def drop_database(url: str) -> None:
@@ -307,7 +309,7 @@ class Servers:
         if self.database_url and not self.keep:
             drop_database(self.database_url)
         if self.keep:
-            print(f"kept the data folder {self.data}")
+            print(f"kept the data folder {self.data} and the database {self.database_url}")
         else:
             self.tmp.cleanup()
 
