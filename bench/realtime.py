@@ -25,6 +25,7 @@ import asyncio
 import base64
 import contextlib
 import json
+import math
 import multiprocessing
 import os
 import platform
@@ -356,6 +357,8 @@ class Step:
     ack_ms: list[float] = field(default_factory=list)
     deliver_ms: list[float] = field(default_factory=list)
     max_lag_ms: float = 0.0
+    duplicates: int = 0  # the same (conversation, seq) twice on one socket
+    late: int = 0  # deliveries or acks of messages from an earlier step
     errors: Counter[str] = field(default_factory=Counter)
 
 
@@ -370,8 +373,6 @@ class Generator:
         self.compression: bool = spec["compression"]
         self.step = Step()
         self.frames: Counter[str] = Counter()
-        self.duplicates = 0
-        self.late = 0  # deliveries of messages from an earlier step or unknown to us
         self.closed: Counter[str] = Counter()
         self.readers: list[asyncio.Task[None]] = []
 
@@ -433,14 +434,14 @@ class Generator:
     def on_message(self, client: Client, frame: Json, now: float) -> None:
         key = (frame["conversation"], frame["seq"])
         if key in client.seen:
-            self.duplicates += 1
+            self.step.duplicates += 1
             return
         client.seen.add(key)
         if frame["sender"] == client.user_id:
             return  # the sender's own socket hears its message too: not a delivery
         pending = self.step.inflight.get(frame["client_id"])
         if pending is None:
-            self.late += 1
+            self.step.late += 1
             return
         sent_at = float(frame["body"].split(" ", 1)[0])
         self.step.deliver_ms.append((now - sent_at) * 1000)
@@ -450,7 +451,7 @@ class Generator:
     def on_ack(self, frame: Json, now: float) -> None:
         pending = self.step.inflight.get(frame["client_id"])
         if pending is None:
-            self.late += 1
+            self.step.late += 1
             return
         if frame.get("duplicate"):
             self.step.ack_duplicate += 1
@@ -519,14 +520,14 @@ class Generator:
             "ack_ms": step.ack_ms,
             "deliver_ms": step.deliver_ms,
             "max_lag_ms": round(step.max_lag_ms, 1),
+            "duplicates": step.duplicates,
+            "late": step.late,
             "send_seconds": round(sending_done - start_at, 3),
             "drain_seconds": round(time.monotonic() - sending_done, 3),
         }
 
     def counters(self) -> Json:
         return {
-            "duplicates": self.duplicates,
-            "late": self.late,
             "frames": dict(self.frames),
             "closed": dict(self.closed),
             "open": sum(c.ws is not None and c.ws.state.name == "OPEN" for c in self.clients),
@@ -625,7 +626,8 @@ class Fleet:
 def percentile(sorted_values: list[float], q: float) -> float:
     if not sorted_values:
         return float("nan")
-    rank = max(0, min(len(sorted_values) - 1, round(q / 100 * len(sorted_values) + 0.5) - 1))
+    # Nearest rank: the smallest value with at least q % of the values at or below it.
+    rank = max(0, min(len(sorted_values) - 1, math.ceil(q / 100 * len(sorted_values)) - 1))
     return sorted_values[rank]
 
 
@@ -722,8 +724,8 @@ def git_commit() -> str:
         ).stdout.strip()
 
     commit = git("rev-parse", "--short", "HEAD")
-    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "src")
-    return commit + ("+dirty src" if dirty else "")
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "src", "bench")
+    return commit + (" (with uncommitted changes in src/ or bench/)" if dirty else "")
 
 
 def loadavg() -> list[float]:
@@ -861,7 +863,7 @@ def scenario_idle(
             "connect_seconds": round(connect_s, 2),
             "server_rss_before_kib": before,
             "server_rss_after_kib": after,
-            "kib_per_connection": round((after - before) / n, 1) if n else None,
+            "kib_per_connection": round((after - before) / n, 1) if n and server_pids else None,
             "hold_s": args.idle_hold,
             "frames_received": dict(frames),
             "closed_sockets": dict(closed),
