@@ -236,6 +236,18 @@ class Servers:
         self.env = server_env(self.data, self.database_url, args.redis)
         self.processes: list[subprocess.Popen[bytes]] = []
         self.ports: list[int] = []
+        try:
+            self._set_up(args, clients)
+        except BaseException:
+            # A server that never became ready must not outlive the run.
+            self.stop()
+            raise
+        for process, port in zip(self.processes, self.ports, strict=True):
+            # For a profiler: py-spy record --pid PID (see bench/README.md).
+            print(f"server pid {process.pid} on port {port}, log {self.data}/server-{port}.log")
+        sys.stdout.flush()
+
+    def _set_up(self, args: argparse.Namespace, clients: int) -> None:
         started = time.monotonic()
         users_file = self.data / "users.json"
         subprocess.run(
@@ -256,10 +268,6 @@ class Servers:
         self.populate_s = time.monotonic() - started
         for _ in range(args.instances):
             self.start_one()
-        for process, port in zip(self.processes, self.ports, strict=True):
-            # For a profiler: py-spy record --pid PID (see bench/README.md).
-            print(f"server pid {process.pid} on port {port}, log {self.data}/server-{port}.log")
-        sys.stdout.flush()
 
     def start_one(self) -> None:
         port = free_port()
