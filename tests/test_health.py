@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -23,3 +25,13 @@ def test_readyz_says_unavailable_when_redis_is_unreachable(client: Client, setti
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["redis"].startswith("unreachable")
+
+
+def test_probes_answer_over_plain_http_when_https_is_enforced(
+    client: Client, settings: Any
+) -> None:
+    # A load balancer probes over plain HTTP inside the network: a redirect to https would
+    # read as "not healthy".
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/login/").status_code == 301
