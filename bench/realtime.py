@@ -194,6 +194,13 @@ def backend_pids(url: str) -> list[int]:
     return [int(row[0]) for row in rows]
 
 
+def _vapid_key() -> str:
+    """A fresh VAPID private key, as `ropeteam keys vapid` makes."""
+    from ropeteam.notify.vapid import new_key_pair  # noqa: PLC0415  the server's package
+
+    return new_key_pair()[0]
+
+
 def server_env(data: Path, database_url: str | None, redis_url: str | None) -> dict[str, str]:
     """A production configuration (no DEBUG, no demo mode), so `ropeteam serve` runs as it
     would in production: its own secret and encryption keys, named hosts."""
@@ -207,10 +214,11 @@ def server_env(data: Path, database_url: str | None, redis_url: str | None) -> d
         ROPETEAM_SECRET_KEY=secrets.token_urlsafe(64),
         ROPETEAM_ENCRYPTION_KEYS="bench:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
         ROPETEAM_ALLOWED_HOSTS="127.0.0.1,localhost",
-        # Plain HTTP on loopback: without this every request, /readyz included, is
-        # redirected to https (settings.py names SECURE_SSL_REDIRECT_EXEMPT, which Django
-        # does not read: its setting is SECURE_REDIRECT_EXEMPT). Sockets are unaffected.
+        # Plain HTTP on loopback, as behind a TLS-ending load balancer.
         ROPETEAM_SSL_REDIRECT="0",
+        ROPETEAM_VAPID_PRIVATE_KEY=_vapid_key(),
+        ROPETEAM_VAPID_SUBJECT="mailto:bench@example.org",
+        ROPETEAM_BASE_URL="https://ropeteam.example.org",
         PYTHONPATH=os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH")) if p),
     )
     if database_url:

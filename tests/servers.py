@@ -4,6 +4,7 @@ Each server has its own data folder and, on PostgreSQL, its own database beside
 DATABASE_URL's, so every run starts from the demo team.
 """
 
+import base64
 import contextlib
 import os
 import signal
@@ -17,6 +18,24 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+
+def production_env(name: str) -> dict[str, str]:
+    """What a production installation sets (not demo mode, keys from the environment), as
+    behind a TLS-ending balancer on loopback; every instance of one installation shares it."""
+    from ropeteam.notify.vapid import new_key_pair
+
+    key = base64.urlsafe_b64encode(os.urandom(32)).decode()
+    vapid_private, _public = new_key_pair()
+    return {
+        "ROPETEAM_SECRET_KEY": base64.urlsafe_b64encode(os.urandom(48)).decode(),
+        "ROPETEAM_ENCRYPTION_KEYS": f"{name}:{key}",
+        "ROPETEAM_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "ROPETEAM_SSL_REDIRECT": "0",
+        "ROPETEAM_VAPID_PRIVATE_KEY": vapid_private,
+        "ROPETEAM_VAPID_SUBJECT": "mailto:ops@example.org",
+        "ROPETEAM_BASE_URL": "https://ropeteam.example.org",
+    }
 
 
 def free_port() -> int:

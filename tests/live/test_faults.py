@@ -12,7 +12,6 @@ the two-instance test needs PostgreSQL and Redis.
 """
 
 import asyncio
-import base64
 import contextlib
 import json
 import os
@@ -29,7 +28,7 @@ import pytest
 import websockets
 
 from tests.live.client import Socket, call
-from tests.servers import Server
+from tests.servers import Server, production_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -452,14 +451,7 @@ def pair(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
         )
     # What every instance of one installation shares (docs/deployment.md), production-like:
     # not demo mode, keys from the environment; plain HTTP as behind a TLS-ending balancer.
-    key = base64.urlsafe_b64encode(os.urandom(32)).decode()
-    shared = {
-        "ROPETEAM_SECRET_KEY": base64.urlsafe_b64encode(os.urandom(48)).decode(),
-        "ROPETEAM_ENCRYPTION_KEYS": f"faults:{key}",
-        "ROPETEAM_ALLOWED_HOSTS": "127.0.0.1",
-        "ROPETEAM_SSL_REDIRECT": "0",
-        "ROPETEAM_HEARTBEAT_SECONDS": str(HEARTBEAT),
-    }
+    shared = {**production_env("faults"), "ROPETEAM_HEARTBEAT_SECONDS": str(HEARTBEAT)}
     a = Server(tmp_path / "a", suffix="_pair", env=shared)
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()

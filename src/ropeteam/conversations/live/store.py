@@ -19,8 +19,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from ropeteam.conversations.flow import next_receipt
-from ropeteam.conversations.live import frames
+from ropeteam.conversations.live import frames, sql
 from ropeteam.conversations.live.frames import FrameError
 from ropeteam.conversations.models import Conversation, Message, Participant
 from ropeteam.conversations.signals import messages_stored
@@ -246,65 +245,64 @@ def unavailable(request: frames.Send | frames.Receipt) -> FrameError:
 
 def _write(batch: list[Work]) -> Batch:
     now = timezone.now()
-    allowed = _allowed({(request.conversation, user_id) for user_id, request in batch})
-    sends = [(u, r) for u, r in batch if isinstance(r, frames.Send)]
-    earlier: dict[tuple[int, UUID], tuple[int, int, Any]] = {}
-    if sends:
-        for sender_id, client_id, conversation_id, seq, sent_at in Message.objects.filter(
-            sender_id__in={u for u, _ in sends}, client_id__in={r.client_id for _, r in sends}
-        ).values_list("sender_id", "client_id", "conversation_id", "seq", "sent_at"):
-            earlier[(sender_id, client_id)] = (conversation_id, seq, sent_at)
-    fresh = {
-        r.conversation
-        for u, r in sends
-        if (r.conversation, u) in allowed and (u, r.client_id) not in earlier
-    }
-    # Locking the conversation rows makes seq gap-free under concurrent writers (other
-    # processes, the HTTP API); SQLite's IMMEDIATE transaction serialises writers already.
-    last_seq = dict(
-        Conversation.objects.select_for_update()
-        .filter(pk__in=fresh)
-        .order_by("pk")
-        .values_list("pk", "last_seq")
-    )
+    allowed = sql.allowed({(request.conversation, user_id) for user_id, request in batch})
+    earlier = sql.earlier((u, r.client_id) for u, r in batch if isinstance(r, frames.Send))
     result = Batch(answers=[None] * len(batch))
-    messages: list[Message] = []
-    own_marks: dict[tuple[int, int], int] = {}
     receipts: list[tuple[int, int, frames.Receipt]] = []
+    fresh: list[tuple[int, int, frames.Send]] = []  # (index, sender, request)
+    seen: set[tuple[int, UUID]] = set()
     for index, (user_id, request) in enumerate(batch):
         if isinstance(request, frames.Receipt):
             receipts.append((index, user_id, request))
             continue
         ref = str(request.client_id)
+        key = (user_id, request.client_id)
         if (request.conversation, user_id) not in allowed:
             result.answers[index] = no_conversation(ref).frame()
-            continue
-        known = earlier.get((user_id, request.client_id))
-        if known is not None:
-            conversation_id, seq, sent_at = known
-            if conversation_id != request.conversation:
-                result.answers[index] = FrameError(
-                    "conflict",
-                    _("This client_id was already used for another conversation."),
-                    field="client_id",
-                    ref=ref,
-                ).frame()
-                continue
-            result.answers[index] = _ack(request, seq, sent_at, duplicate=True)
-            continue
-        seq = last_seq[request.conversation] + 1
-        last_seq[request.conversation] = seq
-        earlier[(user_id, request.client_id)] = (request.conversation, seq, now)
-        messages.append(
-            Message(
-                conversation_id=request.conversation,
-                seq=seq,
-                sender_id=user_id,
-                client_id=request.client_id,
-                body=request.body,
-                sent_at=now,
+        elif key in earlier:
+            conversation_id, seq, sent_at = earlier[key]
+            result.answers[index] = (
+                _ack(request, seq, sent_at, duplicate=True)
+                if conversation_id == request.conversation
+                else _conflict(ref)
             )
-        )
+        elif key in seen:
+            result.answers[index] = None  # answered below, once its twin has a seq
+            fresh.append((index, user_id, request))
+        else:
+            seen.add(key)
+            fresh.append((index, user_id, request))
+    _store_fresh(fresh, now, result)
+    _move_receipts(receipts, allowed, result)
+    return result
+
+
+def _store_fresh(fresh: list[tuple[int, int, frames.Send]], now: Any, result: Batch) -> None:
+    """Number the batch's new messages, store them, and ack each (a twin within the batch
+    is acked as a duplicate of the first)."""
+    counts: dict[int, int] = {}
+    firsts: dict[tuple[int, UUID], tuple[int, frames.Send]] = {}
+    for _index, user_id, request in fresh:
+        if (user_id, request.client_id) not in firsts:
+            firsts[(user_id, request.client_id)] = (0, request)
+            counts[request.conversation] = counts.get(request.conversation, 0) + 1
+    last_seq = sql.take_seqs(counts)
+    next_seq = {c: last_seq[c] - n + 1 for c, n in counts.items()}
+    rows: list[tuple[int, int, int, UUID, str]] = []
+    own_marks: dict[tuple[int, int], int] = {}
+    for index, user_id, request in fresh:
+        key = (user_id, request.client_id)
+        first_seq, first = firsts[key]
+        if first_seq:
+            if first.conversation == request.conversation:
+                result.answers[index] = _ack(request, first_seq, now, duplicate=True)
+            else:
+                result.answers[index] = _conflict(str(request.client_id))
+            continue
+        seq = next_seq[request.conversation]
+        next_seq[request.conversation] = seq + 1
+        firsts[key] = (seq, request)
+        rows.append((request.conversation, seq, user_id, request.client_id, request.body))
         # The sender has, by definition, received and read their own message.
         own_marks[(request.conversation, user_id)] = seq
         result.answers[index] = _ack(request, seq, now, duplicate=False)
@@ -322,18 +320,22 @@ def _write(batch: list[Work]) -> Batch:
                 ),
             )
         )
-    if messages:
-        Message.objects.bulk_create(messages)
-        # Inside the transaction: what receivers write (notify's deadline task) commits with
-        # the messages or not at all.
-        messages_stored.send(
-            sender=Message, messages=[(m.conversation_id, m.seq, m.sender_id) for m in messages]
-        )
-        Conversation.objects.bulk_update(
-            [Conversation(pk=pk, last_seq=seq) for pk, seq in last_seq.items()], ["last_seq"]
-        )
-    _move_marks(own_marks, receipts, allowed, result)
-    return result
+    if not rows:
+        return
+    sql.insert_messages(rows, now)
+    sql.mark_own(own_marks)
+    # Inside the transaction: what receivers write (notify's deadline task) commits with the
+    # messages or not at all.
+    messages_stored.send(sender=Message, messages=[(c, seq, u) for c, seq, u, _id, _b in rows])
+
+
+def _conflict(ref: str) -> str:
+    return FrameError(
+        "conflict",
+        _("This client_id was already used for another conversation."),
+        field="client_id",
+        ref=ref,
+    ).frame()
 
 
 def _ack(request: frames.Send, seq: int, sent_at: Any, *, duplicate: bool) -> str:
@@ -349,61 +351,31 @@ def _ack(request: frames.Send, seq: int, sent_at: Any, *, duplicate: bool) -> st
     )
 
 
-def _move_marks(
-    own_marks: dict[tuple[int, int], int],
+def _move_receipts(
     receipts: list[tuple[int, int, frames.Receipt]],
     allowed: set[tuple[int, int]],
     result: Batch,
 ) -> None:
-    """Senders' own marks and receipts, in one query to read and one to write."""
-    wanted = set(own_marks) | {(r.conversation, u) for _, u, r in receipts}
-    if not wanted:
-        return
-    candidates = Participant.objects.filter(
-        conversation_id__in={c for c, _ in wanted}, user_id__in={u for _, u in wanted}
-    ).select_related("conversation")
-    rows = {(p.conversation_id, p.user_id): p for p in candidates}
-    changed: dict[tuple[int, int], Participant] = {}
-    for key, seq in own_marks.items():
-        participant = rows[key]
-        participant.last_delivered_seq = max(participant.last_delivered_seq, seq)
-        participant.last_read_seq = max(participant.last_read_seq, seq)
-        changed[key] = participant
     for index, user_id, receipt in receipts:
-        key = (receipt.conversation, user_id)
-        if key not in allowed:
+        if (receipt.conversation, user_id) not in allowed:
             result.answers[index] = no_conversation(receipt.conversation).frame()
             continue
-        participant = rows[key]
-        last = max(participant.conversation.last_seq, own_marks.get(key, 0))
-        before = (participant.last_delivered_seq, participant.last_read_seq)
-        delivered = receipt.delivered
-        if receipt.read is not None:
-            participant.last_read_seq = next_receipt(participant.last_read_seq, receipt.read, last)
-            delivered = max(delivered or 0, participant.last_read_seq)
-        if delivered is not None:
-            participant.last_delivered_seq = next_receipt(
-                participant.last_delivered_seq, delivered, last
+        moved = sql.move_receipt(receipt.conversation, user_id, receipt.delivered, receipt.read)
+        if moved is None:
+            continue  # an old or repeated receipt: nothing to tell
+        result.moved.append(
+            Moved(
+                receipt.conversation,
+                frames.dump(
+                    {
+                        "type": "receipt",
+                        "conversation": receipt.conversation,
+                        "user": user_id,
+                        "delivered": moved[0],
+                        "read": moved[1],
+                    }
+                ),
             )
-        if (participant.last_delivered_seq, participant.last_read_seq) != before:
-            changed[key] = participant
-            result.moved.append(
-                Moved(
-                    receipt.conversation,
-                    frames.dump(
-                        {
-                            "type": "receipt",
-                            "conversation": receipt.conversation,
-                            "user": user_id,
-                            "delivered": participant.last_delivered_seq,
-                            "read": participant.last_read_seq,
-                        }
-                    ),
-                )
-            )
-    if changed:
-        Participant.objects.bulk_update(
-            list(changed.values()), ["last_delivered_seq", "last_read_seq"]
         )
 
 

@@ -1,0 +1,199 @@
+"""The writer's statements in plain SQL: a fixed handful per batch, whatever its size.
+
+The benchmark showed the ORM building queries took most of the writer's time (ADR 0004);
+these are the same statements written once. The invariants stay in the database: unique
+(conversation, seq) and (sender, client_id), the row lock on each conversation, the check
+that read never passes delivered. Statements work on SQLite (3.35+) and PostgreSQL.
+"""
+
+# Every statement is built from model table names and a count of placeholders; every value
+# is passed as a parameter.
+# ruff: noqa: S608
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.db import connection
+from django.db.models import Model
+
+from ropeteam.conversations.models import Conversation, Message, Participant
+from ropeteam.people.models import Membership, User
+
+
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _params(count: int) -> str:
+    return ", ".join(["%s"] * count)
+
+
+def _greatest() -> str:
+    return "MAX" if connection.vendor == "sqlite" else "GREATEST"
+
+
+def _least() -> str:
+    return "MIN" if connection.vendor == "sqlite" else "LEAST"
+
+
+def allowed(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Of (conversation, user) pairs, those where the user takes part now: a participant,
+    still in the conversation's team, with an active account."""
+    if not pairs:
+        return set()
+    conversations = sorted({c for c, _ in pairs})
+    users = sorted({u for _, u in pairs})
+    sql = (
+        f"SELECT p.conversation_id, p.user_id FROM {_table(Participant)} p "
+        f"JOIN {_table(Conversation)} c ON c.id = p.conversation_id "
+        f"JOIN {_table(Membership)} m ON m.team_id = c.team_id AND m.user_id = p.user_id "
+        "AND m.removed_at IS NULL "
+        f"JOIN {_table(User)} u ON u.id = p.user_id AND u.is_active "
+        f"WHERE p.conversation_id IN ({_params(len(conversations))}) "
+        f"AND p.user_id IN ({_params(len(users))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*conversations, *users])
+        return {(int(c), int(u)) for c, u in cursor.fetchall()} & pairs
+
+
+def _client_id(value: UUID) -> Any:
+    return Message._meta.get_field("client_id").get_db_prep_value(value, connection)
+
+
+def earlier(sends: Iterable[tuple[int, UUID]]) -> dict[tuple[int, UUID], tuple[int, int, datetime]]:
+    """Messages already stored for these (sender, client_id) pairs: a retry's original."""
+    wanted = set(sends)
+    if not wanted:
+        return {}
+    senders = sorted({s for s, _ in wanted})
+    client_ids = sorted({c for _, c in wanted})
+    sql = (
+        f"SELECT id, sender_id, client_id FROM {_table(Message)} "
+        f"WHERE sender_id IN ({_params(len(senders))}) "
+        f"AND client_id IN ({_params(len(client_ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*senders, *(_client_id(c) for c in client_ids)])
+        found = {
+            int(pk): (int(sender), UUID(str(client_id)))
+            for pk, sender, client_id in cursor.fetchall()
+        }
+    found = {pk: key for pk, key in found.items() if key in wanted}
+    if not found:
+        return {}
+    # Retries are rare: the ORM reads their details (and converts the time) for them only.
+    return {
+        found[pk]: (conversation_id, seq, sent_at)
+        for pk, conversation_id, seq, sent_at in Message.objects.filter(pk__in=found).values_list(
+            "pk", "conversation_id", "seq", "sent_at"
+        )
+    }
+
+
+def take_seqs(counts: dict[int, int]) -> dict[int, int]:
+    """Add `counts[c]` to each conversation's last_seq; the new last_seq of each.
+
+    The UPDATE locks the rows until commit, so seqs stay gap-free under concurrent writers.
+    On PostgreSQL the rows are locked in id order first, so two writers cannot deadlock.
+    """
+    if not counts:
+        return {}
+    ids = sorted(counts)
+    table = _table(Conversation)
+    with connection.cursor() as cursor:
+        if connection.vendor != "sqlite":
+            cursor.execute(
+                f"SELECT id FROM {table} WHERE id IN ({_params(len(ids))}) ORDER BY id FOR UPDATE",
+                ids,
+            )
+        values = " UNION ALL ".join(["SELECT %s AS id, %s AS n"] * len(ids))
+        # SQLite's RETURNING names the updated table's columns bare; PostgreSQL needs the
+        # alias, since v has an id too.
+        returning = "id, last_seq" if connection.vendor == "sqlite" else "c.id, c.last_seq"
+        cursor.execute(
+            f"UPDATE {table} AS c SET last_seq = c.last_seq + v.n FROM ({values}) AS v "
+            f"WHERE c.id = v.id RETURNING {returning}",
+            [x for i in ids for x in (i, counts[i])],
+        )
+        return {int(pk): int(last) for pk, last in cursor.fetchall()}
+
+
+def insert_messages(rows: Sequence[tuple[int, int, int, UUID, str]], sent_at: datetime) -> None:
+    """Store (conversation, seq, sender, client_id, body) rows; bodies encrypted here."""
+    body = Message._meta.get_field("body")
+    when = Message._meta.get_field("sent_at").get_db_prep_value(sent_at, connection)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {_table(Message)} "
+            "(conversation_id, seq, sender_id, client_id, body, sent_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            [
+                (
+                    c,
+                    seq,
+                    sender,
+                    _client_id(client_id),
+                    body.get_db_prep_value(text, connection),
+                    when,
+                )
+                for c, seq, sender, client_id, text in rows
+            ],
+        )
+
+
+def mark_own(marks: dict[tuple[int, int], int]) -> None:
+    """A sender has received and read their own messages: (conversation, sender) → seq."""
+    if not marks:
+        return
+    most = _greatest()
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {_table(Participant)} SET "
+            f"last_delivered_seq = {most}(last_delivered_seq, %s), "
+            f"last_read_seq = {most}(last_read_seq, %s) "
+            "WHERE conversation_id = %s AND user_id = %s",
+            [(seq, seq, c, u) for (c, u), seq in marks.items()],
+        )
+
+
+def move_receipt(
+    conversation_id: int, user_id: int, delivered: int | None, read: int | None
+) -> tuple[int, int] | None:
+    """Move a participant's marks forward, never past the conversation's last message.
+
+    Reading implies having received. Returns the new (delivered, read), or None when
+    nothing moved (an old or repeated receipt).
+    """
+    most, least = _greatest(), _least()
+    read_to = read or 0
+    delivered_to = max(delivered or 0, read_to)
+    last = f"(SELECT last_seq FROM {_table(Conversation)} WHERE id = %s)"
+    new_delivered = f"{least}(%s, {last})"
+    new_read = f"{least}(%s, {last})"
+    sql = (
+        f"UPDATE {_table(Participant)} SET "
+        f"last_delivered_seq = {most}(last_delivered_seq, {new_delivered}), "
+        f"last_read_seq = {most}(last_read_seq, {new_read}) "
+        "WHERE conversation_id = %s AND user_id = %s "
+        f"AND (last_delivered_seq < {new_delivered} OR last_read_seq < {new_read}) "
+        "RETURNING last_delivered_seq, last_read_seq"
+    )
+    params = [
+        delivered_to,
+        conversation_id,
+        read_to,
+        conversation_id,
+        conversation_id,
+        user_id,
+        delivered_to,
+        conversation_id,
+        read_to,
+        conversation_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return (int(row[0]), int(row[1])) if row else None
