@@ -114,6 +114,8 @@ def _serve(*, host: str, port: int, worker: bool) -> int:
             log_level="info",
             proxy_headers=True,
             ws_max_size=64 * 1024,  # larger frames close with 1009 (docs/protocol.md)
+            # Frames are small; a deflate context costs each socket hundreds of KiB and CPU.
+            ws_per_message_deflate=False,
         )
     finally:
         if child is not None:
