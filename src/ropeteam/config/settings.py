@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "ropeteam.cases",
     "ropeteam.conversations",
     "ropeteam.thinking",
+    "ropeteam.visits",
     "ropeteam.notify",
     "ropeteam.web",
 ]

@@ -1,0 +1,524 @@
+"""The only writers of field visits: starting, holding the rope, check-ins, the chain.
+
+`sweep` (run every second by the task worker) fires whatever is due: the database row's
+`next_due_at` says when a visit must be looked at next, and each fired step is a row that
+the database refuses to write twice, so a step fires once even if two workers sweep.
+"""
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ropeteam.audit.log import record
+from ropeteam.cases.access import access_case
+from ropeteam.conversations.live.hub import tell_people
+from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ropeteam.people import queries as people
+from ropeteam.people.access import current_membership, require
+from ropeteam.people.flow import Permission, Role, Status
+from ropeteam.people.models import Membership, Team, User
+from ropeteam.visits import flow
+from ropeteam.visits.flow import Refused, State, Step
+from ropeteam.visits.models import ALARM, ChainSettings, Escalation, Visit
+
+MAX_LOCATION = 200
+MAX_NOTE = 500
+MAX_VISIT = timedelta(hours=12)
+ROPE_WAIT = timedelta(minutes=5)  # the rope holder has this long to accept before the next
+
+
+def _refused(error: Refused) -> Exception:
+    messages: dict[str, Callable[[], Exception]] = {
+        "end_in_past": lambda: InvalidInput(
+            _("The expected end must be in the future."), field="expected_end"
+        ),
+        "own_rope": lambda: InvalidInput(
+            _("Someone else must hold your rope."), field="rope_holder_id"
+        ),
+        "chain_order": lambda: InvalidInput(
+            _("Each escalation step must come after the one before.")
+        ),
+        "not_awaiting": lambda: Conflict(_("The rope is already held.")),
+        "not_rope_holder": lambda: Forbidden(_("Only the rope holder can do that.")),
+        "ended": lambda: Conflict(_("This visit has ended.")),
+        "not_worker": lambda: Forbidden(_("Only the worker on the visit can do that.")),
+        "extension_range": lambda: InvalidInput(
+            _("Extend by 1 minute to 8 hours."), field="minutes"
+        ),
+    }
+    return messages[error.code]()
+
+
+def chain_for(team: Team) -> dict[Step, timedelta]:
+    """The team's escalation times, or the defaults."""
+    own = ChainSettings.objects.filter(team=team).first()
+    if own is None:
+        return dict(flow.DEFAULT_CHAIN)
+    return {
+        Step.PROMPT_WORKER: timedelta(seconds=own.prompt_seconds),
+        Step.ROPE_HOLDER: timedelta(seconds=own.rope_holder_seconds),
+        Step.DUTY_LEAD: timedelta(seconds=own.duty_lead_seconds),
+        Step.TEAM_LEAD: timedelta(seconds=own.team_lead_seconds),
+    }
+
+
+def set_chain(*, actor: User, team: Team, chain: dict[Step, timedelta]) -> ChainSettings:
+    require(actor, team, Permission.EDIT_SETTINGS)
+    try:
+        flow.start(
+            worker=0,
+            rope_holder=None,
+            now=timezone.now(),
+            expected_end=timezone.now() + timedelta(1),
+            chain=chain,
+        )
+    except Refused as error:
+        raise _refused(error) from None
+    seconds = {s: int(chain[s].total_seconds()) for s in Step}
+    with transaction.atomic():
+        row, _new = ChainSettings.objects.update_or_create(
+            team=team,
+            defaults={
+                "prompt_seconds": seconds[Step.PROMPT_WORKER],
+                "rope_holder_seconds": seconds[Step.ROPE_HOLDER],
+                "duty_lead_seconds": seconds[Step.DUTY_LEAD],
+                "team_lead_seconds": seconds[Step.TEAM_LEAD],
+            },
+        )
+        record(
+            actor=actor,
+            action="visits.chain_set",
+            target=team,
+            team_id=team.pk,
+            data={s.name.lower(): v for s, v in seconds.items()},
+        )
+    return row
+
+
+def session_of(visit: Visit) -> flow.Visit:
+    """The flow's view of a stored visit (with the steps fired in its current round)."""
+    fired = tuple(
+        flow.Fired(e.round, Step(e.step), e.fired_at, e.due_at)
+        for e in visit.escalations.filter(round=visit.round).exclude(step=ALARM).order_by("step")
+    )
+    return flow.Visit(
+        worker=visit.worker_id,
+        rope_holder=visit.rope_holder_id,
+        started_at=visit.started_at,
+        expected_end=visit.expected_end,
+        chain=tuple(timedelta(seconds=s) for s in visit.chain_seconds),
+        state=State(visit.state),
+        round=visit.round,
+        fired=fired,
+        alarm_at=visit.alarm_at,
+        last_check_in=visit.last_check_in,
+        ended_at=visit.ended_at,
+    )
+
+
+def _save(row: Visit, visit: flow.Visit) -> None:
+    row.rope_holder_id = visit.rope_holder
+    row.state, row.expected_end, row.round = visit.state, visit.expected_end, visit.round
+    row.alarm_at, row.last_check_in, row.ended_at = (
+        visit.alarm_at,
+        visit.last_check_in,
+        visit.ended_at,
+    )
+    row.next_due_at = _next_look(row, visit)
+    row.save()
+
+
+def _next_look(row: Visit, visit: flow.Visit) -> datetime | None:
+    """The chain's next step, or sooner the moment to ask the next rope holder."""
+    due = flow.next_due(visit)
+    if visit.state == State.AWAITING_ROPE and row.rope_asked_at is not None:
+        asked_until = row.rope_asked_at + ROPE_WAIT
+        due = min(due, asked_until) if due else asked_until
+    return due
+
+
+def _ids(*maybe: int | None) -> set[int]:
+    """The ids given, without the Nones (nobody on duty, no rope holder yet)."""
+    return {i for i in maybe if i is not None}
+
+
+def _everyone_concerned(row: Visit) -> set[int]:
+    return {row.worker_id, *([row.rope_holder_id] if row.rope_holder_id else [])}
+
+
+def _tell(row: Visit, user_ids: set[int], event: str) -> None:
+    """After commit: a `visit` event (ids and times only, never the location) to sockets."""
+    frame = {
+        "type": "visit",
+        "event": event,
+        "visit": row.pk,
+        "worker": row.worker_id,
+        "state": row.state,
+        "expected_end": row.expected_end.isoformat(),
+        "alarm": row.alarm_at is not None,
+    }
+    team_id, ids = row.team_id, set(user_ids)
+    transaction.on_commit(lambda: tell_people(team_id, ids, frame))
+
+
+def _default_rope_holder(team: Team, worker: User, now: datetime) -> int | None:
+    rope = people.rope_for(team, worker, now)
+    for holder in rope.holders:
+        if holder.availability.status == Status.AVAILABLE:
+            return holder.user.pk
+    return rope.holders[0].user.pk if rope.holders else _duty_lead(team, now)
+
+
+def _duty_lead(team: Team, now: datetime) -> int | None:
+    lead = people.duty_lead_at(team, now)
+    if lead is not None:
+        return lead.pk
+    return (
+        Membership.objects.filter(team=team, role=Role.LEAD, removed_at__isnull=True)
+        .values_list("user_id", flat=True)
+        .first()
+    )
+
+
+def _team_leads(team_id: int) -> set[int]:
+    return set(
+        Membership.objects.filter(
+            team_id=team_id, role=Role.LEAD, removed_at__isnull=True
+        ).values_list("user_id", flat=True)
+    )
+
+
+def start_visit(
+    *,
+    actor: User,
+    team: Team,
+    location: str,
+    expected_end: datetime,
+    rope_holder_id: int | None = None,
+    case_id: int | None = None,
+    note: str = "",
+) -> Visit:
+    """Go out on a visit: someone will know where, until when, and act if I am not back."""
+    require(actor, team, Permission.VIEW_TEAM)
+    location, note = location.strip(), note.strip()
+    if not location:
+        raise InvalidInput(
+            _("Say where you are going (it is never shown in notifications)."), field="location"
+        )
+    if len(location) > MAX_LOCATION or len(note) > MAX_NOTE:
+        raise InvalidInput(
+            _("Keep it short."), field="location" if len(location) > MAX_LOCATION else "note"
+        )
+    now = timezone.now()
+    if expected_end > now + MAX_VISIT:
+        raise InvalidInput(_("A visit can be at most 12 hours long."), field="expected_end")
+    if rope_holder_id is None:
+        rope_holder_id = _default_rope_holder(team, actor, now)
+        if rope_holder_id is None or rope_holder_id == actor.pk:
+            raise InvalidInput(
+                _("Nobody can hold your rope: choose a colleague."), field="rope_holder_id"
+            )
+    elif current_membership(User(pk=rope_holder_id), team.pk) is None:
+        raise NotFound(_("No such colleague in this team."), field="rope_holder_id")
+    case = access_case(actor, case_id) if case_id is not None else None
+    if case is not None and case.team_id != team.pk:
+        raise NotFound(_("No such case."), field="case_id")
+    chain = chain_for(team)
+    try:
+        visit = flow.start(
+            worker=actor.pk,
+            rope_holder=rope_holder_id,
+            now=now,
+            expected_end=expected_end,
+            chain=chain,
+        )
+    except Refused as error:
+        raise _refused(error) from None
+    with transaction.atomic():
+        row = Visit(
+            team=team,
+            worker=actor,
+            case=case,
+            location=location,
+            note=note,
+            started_at=now,
+            rope_asked_at=now,
+            chain_seconds=[int(c.total_seconds()) for c in visit.chain],
+        )
+        _save(row, visit)
+        record(
+            actor=actor,
+            action="visits.started",
+            target=row,
+            team_id=team.pk,
+            data={"case": case_id, "rope_holder": rope_holder_id},
+        )
+        _tell(row, {rope_holder_id}, "rope_asked")
+    return row
+
+
+def _locked(visit_id: int) -> tuple[Visit, flow.Visit]:
+    row = Visit.objects.select_for_update().get(pk=visit_id)
+    return row, session_of(row)
+
+
+def hold_rope(*, actor: User, visit: Visit) -> Visit:
+    """I hold your rope: I know where you are and until when."""
+    with transaction.atomic():
+        row, session = _locked(visit.pk)
+        try:
+            session = flow.hold(session, by=actor.pk)
+        except Refused as error:
+            raise _refused(error) from None
+        _save(row, session)
+        record(actor=actor, action="visits.rope_held", target=row, team_id=row.team_id)
+        _tell(row, _everyone_concerned(row), "rope_held")
+    return row
+
+
+def hand_over(*, actor: User, visit: Visit, to_id: int) -> Visit:
+    """Pass the rope to a colleague (my shift ends, say); they must accept it."""
+    if current_membership(User(pk=to_id), visit.team_id) is None:
+        raise NotFound(_("No such colleague in this team."), field="to_id")
+    with transaction.atomic():
+        row, session = _locked(visit.pk)
+        try:
+            session = flow.hand_over(session, by=actor.pk, to=to_id)
+        except Refused as error:
+            raise _refused(error) from None
+        row.rope_asked_at = timezone.now()
+        _save(row, session)
+        record(
+            actor=actor,
+            action="visits.handed_over",
+            target=row,
+            team_id=row.team_id,
+            data={"to": to_id},
+        )
+        _tell(row, _everyone_concerned(row) | {actor.pk}, "rope_asked")
+    return row
+
+
+def check_in(*, actor: User, visit: Visit) -> Visit:
+    """I'm OK."""
+    return _worker_says(
+        actor, visit, "checked_in", lambda s, now: flow.check_in(s, by=actor.pk, now=now)
+    )
+
+
+def extend(*, actor: User, visit: Visit, minutes: int) -> Visit:
+    return _worker_says(
+        actor,
+        visit,
+        "extended",
+        lambda s, now: flow.extend(s, by=actor.pk, now=now, minutes=minutes),
+    )
+
+
+def end_visit(*, actor: User, visit: Visit) -> Visit:
+    """Safe, done: whatever was pending is cancelled."""
+    return _worker_says(actor, visit, "ended", lambda s, now: flow.end(s, by=actor.pk, now=now))
+
+
+Change = Callable[[flow.Visit, datetime], flow.Visit]
+
+
+def _worker_says(actor: User, visit: Visit, event: str, change: Change) -> Visit:
+    with transaction.atomic():
+        row, session = _locked(visit.pk)
+        try:
+            session = change(session, timezone.now())
+        except Refused as error:
+            raise _refused(error) from None
+        _save(row, session)
+        record(actor=actor, action=f"visits.{event}", target=row, team_id=row.team_id)
+        _tell(row, _everyone_concerned(row), event)
+    return row
+
+
+def raise_alarm(*, actor: User, visit: Visit) -> Escalation:
+    """The big button: the rope holder and the duty lead are alerted together, at once.
+
+    Pressing it again (or a phone resending it after a dead zone) is the same alarm.
+    """
+    with transaction.atomic():
+        row, session = _locked(visit.pk)
+        try:
+            session = flow.raise_alarm(session, by=actor.pk, now=timezone.now())
+        except Refused as error:
+            raise _refused(error) from None
+        existing = row.escalations.filter(step=ALARM).first()
+        if existing is not None:
+            return existing
+        _save(row, session)
+        now = session.alarm_at or timezone.now()
+        told = _ids(row.rope_holder_id, _duty_lead(row.team, now))
+        alarm = Escalation.objects.create(
+            visit=row,
+            round=0,
+            step=ALARM,
+            due_at=now,
+            fired_at=now,
+            told=sorted(told),
+            channels=["in_app"],
+        )
+        record(
+            actor=actor,
+            action="visits.alarm",
+            target=row,
+            team_id=row.team_id,
+            data={"told": sorted(told)},
+        )
+        _tell(row, told | {row.worker_id}, "alarm")
+    return alarm
+
+
+def _told_at(row: Visit, step: Step, now: datetime) -> tuple[set[int], str]:
+    """Who a step tells, and the out-of-hours contact when the chain reaches the top."""
+    if step == Step.PROMPT_WORKER:
+        return {row.worker_id}, ""
+    if step == Step.ROPE_HOLDER:
+        return _ids(row.rope_holder_id or _duty_lead(row.team, now)), ""
+    if step == Step.DUTY_LEAD:
+        return _ids(_duty_lead(row.team, now)), ""
+    return _team_leads(row.team_id), row.team.organisation.out_of_hours_contact
+
+
+def _ask_next_rope_holder(row: Visit, session: flow.Visit, now: datetime) -> flow.Visit:
+    """Nobody accepted the rope in time: ask the worker's next rope holder, then the duty
+    lead; when nobody is left, the duty lead is told that nobody holds the rope."""
+    rope = [c.user.pk for c in people.rope_for(row.team, row.worker, now).holders]
+    lead = _duty_lead(row.team, now)
+    order = [*rope, *([lead] if lead is not None else [])]
+    current = session.rope_holder
+    after = order[order.index(current) + 1 :] if current in order else order
+    following = next((u for u in after if u not in (row.worker_id, current)), None)
+    if following is None:
+        row.rope_asked_at = None
+        record(actor=None, action="visits.rope_unheld", target=row, team_id=row.team_id)
+        _tell(row, _ids(lead, row.worker_id), "rope_unheld")
+        return session
+    row.rope_asked_at = now
+    record(
+        actor=None,
+        action="visits.rope_passed",
+        target=row,
+        team_id=row.team_id,
+        data={"from": current, "to": following},
+    )
+    _tell(row, {following, row.worker_id}, "rope_asked")
+    return replace(session, rope_holder=following)
+
+
+def tick_visit(visit_id: int, *, now: datetime | None = None) -> list[Escalation]:
+    """Fire what is due on one visit, in order, once; returns the steps fired."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = (
+            Visit.objects.select_for_update()
+            .select_related("team__organisation")
+            .filter(pk=visit_id)
+            .first()
+        )
+        if row is None or row.state == State.ENDED:
+            return []
+        session = session_of(row)
+        if (
+            session.state == State.AWAITING_ROPE
+            and row.rope_asked_at is not None
+            and row.rope_asked_at + ROPE_WAIT <= now
+        ):
+            session = _ask_next_rope_holder(row, session, now)
+        session, fired = flow.tick(session, now=now)
+        made = []
+        for step in fired:
+            told, contact = _told_at(row, step.step, now)
+            made.append(
+                Escalation(
+                    visit=row,
+                    round=step.round,
+                    step=step.step,
+                    due_at=step.due,
+                    fired_at=now,
+                    told=sorted(told),
+                    channels=["in_app"],
+                    out_of_hours=contact,
+                )
+            )
+        try:
+            with transaction.atomic():
+                Escalation.objects.bulk_create(made)
+        except IntegrityError:
+            return []  # another worker fired these a moment ago
+        _save(row, session)
+        for escalation in made:
+            record(
+                actor=None,
+                action="visits.escalated",
+                target=row,
+                team_id=row.team_id,
+                data={
+                    "step": Step(escalation.step).name.lower(),
+                    "round": escalation.round,
+                    "told": escalation.told,
+                },
+            )
+            _tell(row, set(escalation.told) | {row.worker_id}, f"step_{escalation.step}")
+    return made
+
+
+def sweep(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Fire every step that is due on any visit; the number of steps fired."""
+    now = now or timezone.now()
+    due = list(
+        Visit.objects.filter(next_due_at__lte=now)
+        .order_by("next_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(len(tick_visit(visit_id, now=now)) for visit_id in due)
+
+
+def acknowledge(*, actor: User, escalation: Escalation) -> Escalation:
+    """I'm on it: whoever was told takes ownership."""
+    if actor.pk not in escalation.told:
+        raise Forbidden(_("This alert was not sent to you."))
+    with transaction.atomic():
+        row = Escalation.objects.select_for_update().get(pk=escalation.pk)
+        if row.acknowledged_by_id is None:
+            row.acknowledged_by, row.acknowledged_at = actor, timezone.now()
+            row.save(update_fields=["acknowledged_by", "acknowledged_at"])
+            record(
+                actor=actor,
+                action="visits.acknowledged",
+                target=row.visit,
+                team_id=row.visit.team_id,
+                data={"step": row.step},
+            )
+            _tell(row.visit, set(row.told) | {row.visit.worker_id}, "acknowledged")
+    return row
+
+
+def resolve(*, actor: User, escalation: Escalation, outcome: str) -> Escalation:
+    """What happened: "reached them, safe", "called the police"..."""
+    outcome = outcome.strip()
+    if not outcome:
+        raise InvalidInput(_("Say what happened."), field="outcome")
+    if actor.pk not in escalation.told:
+        raise Forbidden(_("This alert was not sent to you."))
+    with transaction.atomic():
+        row = Escalation.objects.select_for_update().get(pk=escalation.pk)
+        row.resolved_by, row.resolved_at, row.outcome = actor, timezone.now(), outcome[:MAX_NOTE]
+        row.save(update_fields=["resolved_by", "resolved_at", "outcome"])
+        record(
+            actor=actor,
+            action="visits.resolved",
+            target=row.visit,
+            team_id=row.visit.team_id,
+            data={"step": row.step},
+        )
+        _tell(row.visit, set(row.told) | {row.visit.worker_id}, "resolved")
+    return row
