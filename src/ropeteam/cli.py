@@ -5,10 +5,13 @@ import base64
 import csv
 import getpass
 import ipaddress
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -131,8 +134,27 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _django()
     from django.core.management import call_command  # noqa: PLC0415
 
+    # Visit deadlines are rows swept every interval, beside the task runner: a step that
+    # fell due while no worker ran fires on the first sweep after one starts.
+    threading.Thread(
+        target=_sweep_visits, args=(args.interval,), name="visit-sweeper", daemon=True
+    ).start()
     call_command("db_worker", interval=args.interval, queue_name="*")
     return 0
+
+
+def _sweep_visits(interval: float) -> None:
+    from django.db import connection  # noqa: PLC0415
+
+    from ropeteam.visits.actions import sweep  # noqa: PLC0415
+
+    while True:
+        try:
+            sweep()
+        except Exception:
+            logging.getLogger("ropeteam.visits").exception("sweeping visit deadlines failed")
+            connection.close()  # a fresh connection on the next round
+        time.sleep(interval)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

@@ -22,6 +22,8 @@ from ropeteam.people import queries
 from ropeteam.people.models import DutyShift, Invitation, User
 from ropeteam.thinking import actions as thinking
 from ropeteam.thinking.models import Consultation, Waits
+from ropeteam.visits import actions as visits
+from ropeteam.visits.models import ChainSettings, Escalation, Visit
 from tests.conftest import World
 
 Headers = dict[str, str]
@@ -134,8 +136,26 @@ def consultation(world: World) -> Consultation:
 
 
 @pytest.fixture
+def visit(world: World) -> Visit:
+    """sam out on a visit with jo holding the rope; the chain has alerted jo already."""
+    started = visits.start_visit(
+        actor=world.sam,
+        team=world.northside,
+        location="Flat 3, Harbour Court",
+        expected_end=later(days=0) + timedelta(hours=1),
+    )
+    held = visits.hold_rope(actor=world.jo, visit=started)
+    visits.sweep(now=held.expected_end + timedelta(minutes=10))
+    return held
+
+
+@pytest.fixture
 def northside_ids(
-    world: World, invitation: Invitation, shift: DutyShift, consultation: Consultation
+    world: World,
+    invitation: Invitation,
+    shift: DutyShift,
+    consultation: Consultation,
+    visit: Visit,
 ) -> Ids:
     """Ids of real Northside things, named as the OpenAPI path parameters are."""
     return {
@@ -145,6 +165,8 @@ def northside_ids(
         "invitation_id": invitation.pk,
         "shift_id": shift.pk,
         "consultation_id": consultation.pk,
+        "visit_id": visit.pk,
+        "escalation_id": Escalation.objects.filter(visit=visit).order_by("step").last().pk,  # type: ignore[union-attr]
     }
 
 
@@ -164,4 +186,15 @@ def northside_state(world: World) -> tuple[object, ...]:
             )
         ),
         Waits.objects.filter(team=world.northside).count(),
+        list(
+            Visit.objects.filter(team=world.northside).values_list(
+                "pk", "state", "rope_holder_id", "expected_end", "round", "alarm_at", "ended_at"
+            )
+        ),
+        list(
+            Escalation.objects.filter(visit__team=world.northside).values_list(
+                "pk", "acknowledged_by_id", "resolved_at"
+            )
+        ),
+        ChainSettings.objects.filter(team=world.northside).count(),
     )

@@ -115,6 +115,35 @@ NORTHSIDE_ROUTES: list[Route] = [
         lambda ids, w: {"met": "yes", "next_step": "close"},
     ),
     ("PUT", "/thinking/{consultation_id}/shared", lambda ids, w: {"shared": True}),
+    ("GET", "/teams/{team_id}/visits", None),
+    (
+        "POST",
+        "/teams/{team_id}/visits",
+        lambda ids, w: {
+            "location": "Park",
+            "expected_end": iso(later(days=0) + timedelta(hours=1)),
+        },
+    ),
+    ("GET", "/teams/{team_id}/visits/chain", None),
+    (
+        "PUT",
+        "/teams/{team_id}/visits/chain",
+        lambda ids, w: {
+            "prompt_seconds": 0,
+            "rope_holder_seconds": 300,
+            "duty_lead_seconds": 600,
+            "team_lead_seconds": 900,
+        },
+    ),
+    ("GET", "/visits/{visit_id}", None),
+    ("POST", "/visits/{visit_id}/rope", None),
+    ("POST", "/visits/{visit_id}/handover", lambda ids, w: {"to_id": w.morgan.pk}),
+    ("POST", "/visits/{visit_id}/check-in", None),
+    ("POST", "/visits/{visit_id}/extend", lambda ids, w: {"minutes": 15}),
+    ("POST", "/visits/{visit_id}/end", None),
+    ("POST", "/visits/{visit_id}/alarm", None),
+    ("POST", "/alerts/{escalation_id}/acknowledge", None),
+    ("POST", "/alerts/{escalation_id}/resolve", lambda ids, w: {"outcome": "Reached her"}),
 ]
 ROUTE_IDS = [f"{method} {path}" for method, path, _body in NORTHSIDE_ROUTES]
 
@@ -161,7 +190,10 @@ def test_the_outsider_walk_covers_every_team_case_and_consultation_endpoint() ->
         (method.upper(), path.removeprefix("/api/v1"))
         for path, operations in ninja_api.get_openapi_schema()["paths"].items()
         for method in operations
-        if "{team_id}" in path or "{case_id}" in path or "{consultation_id}" in path
+        if any(
+            f"{{{name}}}" in path
+            for name in ("team_id", "case_id", "consultation_id", "visit_id", "escalation_id")
+        )
     }
     walked = {(method, path) for method, path, _body in NORTHSIDE_ROUTES}
     assert documented == walked

@@ -17,6 +17,7 @@ from ropeteam.notify.api import router as notify_router
 from ropeteam.people.api import router as people_router
 from ropeteam.people.auth import API_AUTH
 from ropeteam.thinking.api import router as thinking_router
+from ropeteam.visits.api import router as visits_router
 
 ERRORS = {
     "400": "The request cannot be carried out as asked; `detail` says why.",
@@ -63,6 +64,7 @@ api.add_router("", people_router)
 api.add_router("", cases_router)
 api.add_router("", conversations_router)
 api.add_router("", thinking_router)
+api.add_router("", visits_router)
 api.add_router("", notify_router)
 
 

@@ -1,0 +1,40 @@
+"""The only door to a field visit: the worker, whoever holds or was asked to hold the rope,
+whoever an escalation told, and the team's leads. Anyone else gets the 404 of a missing one.
+"""
+
+from django.utils.translation import gettext as _
+
+from ropeteam.core.errors import NotFound
+from ropeteam.people.access import AnyUser, current_membership
+from ropeteam.people.flow import Role
+from ropeteam.visits.models import Escalation, Visit
+
+
+def access_visit(user: AnyUser, visit_id: int) -> Visit:
+    """A visit the person is concerned with, while they are in its team."""
+    visit = Visit.objects.select_related("team", "worker", "rope_holder", "case").filter(
+        pk=visit_id
+    )
+    found = visit.first()
+    if found is None or not user.is_authenticated:
+        raise NotFound(_("No such visit."))
+    membership = current_membership(user, found.team_id)
+    if membership is None:
+        raise NotFound(_("No such visit."))
+    if user.pk in (found.worker_id, found.rope_holder_id) or membership.role == Role.LEAD:
+        return found
+    if any(user.pk in e.told for e in found.escalations.all()):
+        return found
+    raise NotFound(_("No such visit."))
+
+
+def access_escalation(user: AnyUser, escalation_id: int) -> Escalation:
+    """An alert of a visit the person may see."""
+    escalation = Escalation.objects.filter(pk=escalation_id).first()
+    if escalation is None:
+        raise NotFound(_("No such alert."))
+    try:
+        access_visit(user, escalation.visit_id)
+    except NotFound:
+        raise NotFound(_("No such alert.")) from None
+    return escalation

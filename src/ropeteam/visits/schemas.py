@@ -1,0 +1,119 @@
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from ropeteam.people.schemas import InputSchema, Moment, RowId
+from ropeteam.visits.actions import MAX_LOCATION, MAX_NOTE
+from ropeteam.visits.flow import State
+from ropeteam.visits.models import Escalation, Visit
+
+
+class VisitIn(InputSchema):
+    location: str = Field(
+        min_length=1, max_length=MAX_LOCATION, description="Encrypted; never in notifications."
+    )
+    expected_end: Moment
+    rope_holder_id: RowId | None = Field(
+        None, description="Default: my first available rope holder."
+    )
+    case_id: RowId | None = None
+    note: str = Field("", max_length=MAX_NOTE, description="For the rope holder.")
+
+
+class EscalationOut(Schema):
+    id: int
+    round: int
+    step: int = Field(description="0 prompt, 1 rope holder, 2 duty lead, 3 team lead, 9 alarm")
+    due_at: datetime
+    fired_at: datetime
+    told: list[int]
+    channels: list[str]
+    out_of_hours: str
+    acknowledged_by_id: int | None
+    acknowledged_at: datetime | None
+    resolved_by_id: int | None
+    resolved_at: datetime | None
+    outcome: str
+
+    @staticmethod
+    def of(e: Escalation) -> "EscalationOut":
+        return EscalationOut(
+            id=e.pk,
+            round=e.round,
+            step=e.step,
+            due_at=e.due_at,
+            fired_at=e.fired_at,
+            told=list(e.told),
+            channels=list(e.channels),
+            out_of_hours=e.out_of_hours,
+            acknowledged_by_id=e.acknowledged_by_id,
+            acknowledged_at=e.acknowledged_at,
+            resolved_by_id=e.resolved_by_id,
+            resolved_at=e.resolved_at,
+            outcome=e.outcome,
+        )
+
+
+class VisitOut(Schema):
+    id: int
+    team_id: int
+    worker_id: int
+    worker: str
+    rope_holder_id: int | None
+    case_id: int | None
+    location: str
+    note: str
+    state: State
+    started_at: datetime
+    expected_end: datetime
+    round: int
+    alarm_at: datetime | None
+    last_check_in: datetime | None
+    ended_at: datetime | None
+    next_due_at: datetime | None
+    escalations: list[EscalationOut]
+
+    @staticmethod
+    def of(v: Visit) -> "VisitOut":
+        return VisitOut(
+            id=v.pk,
+            team_id=v.team_id,
+            worker_id=v.worker_id,
+            worker=v.worker.name,
+            rope_holder_id=v.rope_holder_id,
+            case_id=v.case_id,
+            location=v.location,
+            note=v.note,
+            state=State(v.state),
+            started_at=v.started_at,
+            expected_end=v.expected_end,
+            round=v.round,
+            alarm_at=v.alarm_at,
+            last_check_in=v.last_check_in,
+            ended_at=v.ended_at,
+            next_due_at=v.next_due_at,
+            escalations=[EscalationOut.of(e) for e in v.escalations.all()],
+        )
+
+
+class HandOverIn(InputSchema):
+    to_id: RowId
+
+
+class ExtendIn(InputSchema):
+    minutes: int = Field(ge=1, le=8 * 60)
+
+
+class ResolveIn(InputSchema):
+    outcome: str = Field(min_length=1, max_length=MAX_NOTE)
+
+
+class ChainIn(InputSchema):
+    prompt_seconds: int = Field(ge=0, le=24 * 3600)
+    rope_holder_seconds: int = Field(ge=1, le=24 * 3600)
+    duty_lead_seconds: int = Field(ge=1, le=24 * 3600)
+    team_lead_seconds: int = Field(ge=1, le=24 * 3600)
+
+
+class ChainOut(ChainIn):
+    pass
