@@ -9,23 +9,36 @@ function words(strings, name, values = {}) {
   return (strings[name] || name).replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? "");
 }
 
-// Changed fields, or the one being typed in: replacing them would lose someone's words.
-function busy(root) {
-  const active = document.activeElement;
-  if (active && root.contains(active) && active.matches("input:not([type=hidden]), textarea, select")) {
-    return true;
-  }
+// A select with no option marked selected in the page shows its first one.
+function selectChanged(select) {
+  const options = [...select.options];
+  const marked = options.some((option) => option.defaultSelected);
+  return options.some((option, index) => {
+    const shown = marked ? option.defaultSelected : index === 0 && !select.multiple;
+    return option.selected !== shown;
+  });
+}
+
+// Fields someone has changed: reloading or replacing them would lose their words.
+function changed(root) {
   for (const field of root.querySelectorAll("input, textarea, select")) {
     if (field.type === "hidden" || field.type === "submit") continue;
     if (field.type === "radio" || field.type === "checkbox") {
       if (field.checked !== field.defaultChecked) return true;
     } else if (field.tagName === "SELECT") {
-      if ([...field.options].some((option) => option.selected !== option.defaultSelected)) return true;
+      if (selectChanged(field)) return true;
     } else if (field.value !== field.defaultValue) {
       return true;
     }
   }
   return false;
+}
+
+// A part is also left alone while someone is in one of its fields (keyboard focus).
+function busy(part) {
+  const active = document.activeElement;
+  const inField = active && part.contains(active) && active.matches("input, textarea, select");
+  return inField || changed(part);
 }
 
 function partIds(root) {
@@ -78,7 +91,7 @@ export function wireThinking(client, strings) {
       const freshData = JSON.parse(fresh.getElementById("thinking-data")?.textContent || "{}");
       // A new state brings other sections (the chat, the summary): show the whole page.
       if (freshData.state !== data.state || partIds(fresh) !== partIds(document)) {
-        if (busy(document.getElementById("main"))) offerLatest();
+        if (changed(document.getElementById("main"))) offerLatest();
         else location.reload();
         return;
       }
