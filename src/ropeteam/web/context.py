@@ -29,6 +29,10 @@ SECTIONS = {
     "conversations": "conversations",
     "conversation": "conversations",
     "teams": "teams",
+    **dict.fromkeys(
+        ("thinking_history", "thinking_new", "thinking_quick", "thinking_activity", "thinking"),
+        "thinking",
+    ),
 }
 
 

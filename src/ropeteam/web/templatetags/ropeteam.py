@@ -15,7 +15,7 @@ register = template.Library()
 @register.filter
 def label(value: str, kind: str) -> str:
     """`{{ member.role|label:"role" }}`: the word people read for a stored value."""
-    return str(labels.KINDS[kind].get(value, value))
+    return str(labels.KINDS[kind].get(str(value), value))
 
 
 @register.filter

@@ -30,6 +30,20 @@ from ropeteam.web.views.team import (
     shift_add,
     shift_remove,
 )
+from ropeteam.web.views.thinking import accept as thinking_accept
+from ropeteam.web.views.thinking import action_done as thinking_action_done
+from ropeteam.web.views.thinking import activity as thinking_activity
+from ropeteam.web.views.thinking import ask as thinking_ask
+from ropeteam.web.views.thinking import cancel as thinking_cancel
+from ropeteam.web.views.thinking import decline as thinking_decline
+from ropeteam.web.views.thinking import facilitate as thinking_facilitate
+from ropeteam.web.views.thinking import history as thinking_history
+from ropeteam.web.views.thinking import invite as thinking_invite
+from ropeteam.web.views.thinking import move as thinking_move
+from ropeteam.web.views.thinking import outcome as thinking_outcome
+from ropeteam.web.views.thinking import quick as thinking_quick
+from ropeteam.web.views.thinking import session as thinking_session
+from ropeteam.web.views.thinking import share as thinking_share
 
 __all__ = [
     "availability",
@@ -58,6 +72,20 @@ __all__ = [
     "team_choose",
     "team_new",
     "teams",
+    "thinking_accept",
+    "thinking_action_done",
+    "thinking_activity",
+    "thinking_ask",
+    "thinking_cancel",
+    "thinking_decline",
+    "thinking_facilitate",
+    "thinking_history",
+    "thinking_invite",
+    "thinking_move",
+    "thinking_outcome",
+    "thinking_quick",
+    "thinking_session",
+    "thinking_share",
     "token_revoke",
     "tokens",
 ]

@@ -54,13 +54,10 @@ def _state(seq: int, others: list[Participant]) -> str:
     return "sent"
 
 
-def _thread_page(
-    request: HttpRequest,
-    me: User,
-    conversation: Conversation,
-    participant: Participant,
-    form: MessageForm | None = None,
-) -> HttpResponse:
+def thread_context(
+    me: User, conversation: Conversation, form: MessageForm | None = None
+) -> dict[str, Any]:
+    """What `_thread.html` shows: the newest messages, the send form, the live client's seed."""
     everyone = list(queries.participants(conversation))
     others = [p for p in everyone if p.user_id != me.pk]
     names = {p.user_id: p.user.name for p in everyone}
@@ -87,7 +84,7 @@ def _thread_page(
             if s.is_mine
         ],
     }
-    context = {
+    return {
         "conversation": conversation,
         "others": [p.user.name for p in others],
         "shown": shown,
@@ -95,7 +92,18 @@ def _thread_page(
         "form": form or MessageForm(initial={"client_id": uuid4()}),
         "live": live,
     }
-    return page(request, "web/conversation.html", context)
+
+
+def _thread_page(
+    request: HttpRequest, me: User, conversation: Conversation, form: MessageForm | None = None
+) -> HttpResponse:
+    return page(request, "web/conversation.html", thread_context(me, conversation, form))
+
+
+def read_thread(me: User, conversation: Conversation, participant: Participant) -> None:
+    """Opening the thread is reading it: the sender sees "read" without any script here."""
+    if conversation.last_seq > participant.last_read_seq:
+        actions.mark_receipt(actor=me, participant=participant, read=conversation.last_seq)
 
 
 @signed_in
@@ -110,15 +118,11 @@ def conversation_detail(request: HttpRequest, me: User, conversation_id: int) ->
             ),
         )
         if sent is REFUSED:
-            return _thread_page(request, me, conversation, participant, form)
+            return _thread_page(request, me, conversation, form)
         url = reverse("web:conversation", args=[conversation.pk])
         return redirect(f"{url}#message-{sent.message.seq}")
-    # Opening the thread is reading it: the sender sees "read" without any script here.
-    if conversation.last_seq > participant.last_read_seq:
-        participant = actions.mark_receipt(
-            actor=me, participant=participant, read=conversation.last_seq
-        )
-    return _thread_page(request, me, conversation, participant)
+    read_thread(me, conversation, participant)
+    return _thread_page(request, me, conversation)
 
 
 @require_POST

@@ -14,6 +14,8 @@ from ropeteam.people import actions, queries
 from ropeteam.people.access import access_member, can, current_membership
 from ropeteam.people.flow import Permission
 from ropeteam.people.models import Membership, Team, User
+from ropeteam.thinking import queries as thinking
+from ropeteam.thinking.flow import State
 from ropeteam.web.decorators import in_team
 from ropeteam.web.forms import REFUSED, AvailabilityForm, MemberForm, RopeHoldersForm, submit
 from ropeteam.web.views.render import page, posted, team_members
@@ -29,6 +31,12 @@ def _home_page(
         "rope": queries.rope_for(team, me),
         "availability": availability,
         "form": form or AvailabilityForm.showing(availability),
+        "asked_of_me": list(thinking.asked_of(me, team)),
+        "my_actions": list(thinking.open_actions(me)),
+        "open_now": list(
+            thinking.history(me, team).filter(state__in=[State.REQUESTED, State.ACTIVE])[:10]
+        ),
+        "live": {"home": True},
     }
     return page(request, "web/home.html", context)
 

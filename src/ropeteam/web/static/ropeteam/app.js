@@ -1,9 +1,11 @@
 // Every page: the service worker, the live client for signed-in people, the thread page,
-// the offline page's list of what waits, and wiping the device at sign-out.
+// Thinking Together following its events, the offline page's list of what waits, and
+// wiping the device at sign-out.
 
 import { DATABASE, LiveClient, Outbox } from "./live.js";
 import { wireThread } from "./chat.js";
 import { wirePush } from "./push.js";
+import { wireThinking } from "./thinking.js";
 
 const body = document.body;
 const strings = JSON.parse(document.getElementById("live-strings")?.textContent || "{}");
@@ -72,6 +74,8 @@ for (const form of document.querySelectorAll("form[data-sign-out]")) {
     form.submit();
   });
 }
+
+if (document.getElementById("thinking-data")) wireThinking(client, strings);
 
 const pushButton = document.getElementById("push-on");
 if (pushButton) wirePush(pushButton, document.getElementById("push-status"), strings);

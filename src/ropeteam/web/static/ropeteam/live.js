@@ -354,6 +354,7 @@ export class LiveClient extends EventTarget {
       synced: () => this.resuming.delete(frame.conversation),
       typing: () => this.emit("typing", { conversation: frame.conversation, user: frame.user }),
       presence: () => this.emit("presence", frame),
+      thinking: () => this.emit("thinking", frame),
       error: () => this.refused(frame),
     }[frame.type];
     // Frame types this client does not know are ignored (protocol.md, "Versions").

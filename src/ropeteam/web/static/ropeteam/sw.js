@@ -4,7 +4,7 @@
 // no person's data. Pages, the API and the websocket always go to the network and are never
 // stored here: they may carry case content and messages (docs/security.md).
 
-const CACHE = "ropeteam-shell-v1";
+const CACHE = "ropeteam-shell-v2";
 const OFFLINE = "/offline";
 const SHELL = [
   OFFLINE,
@@ -13,6 +13,7 @@ const SHELL = [
   "/static/ropeteam/live.js",
   "/static/ropeteam/chat.js",
   "/static/ropeteam/push.js",
+  "/static/ropeteam/thinking.js",
 ];
 
 self.addEventListener("install", (event) => {
