@@ -213,3 +213,28 @@ def test_a_quick_record_needs_a_colleague_from_the_team(
     assert (made.json()["state"], made.json()["is_quick_record"]) == ("closed", True)
     history = api("jo").call("GET", f"/teams/{world.northside.pk}/thinking").json()
     assert [c["id"] for c in history] == [made.json()["id"]]
+
+
+def test_a_session_is_shared_for_supervision_only_once_its_outcome_is_recorded(
+    world: World, api: Callable[[str], Api]
+) -> None:
+    asked = actions.request_help(
+        actor=world.sam,
+        team=world.northside,
+        task="decision",
+        urgency="now",
+        mode="phone",
+        ask=actions.Ask("rope"),
+    )
+    actions.accept(actor=world.jo, consultation=asked)
+    response = api("sam").call("PUT", f"/thinking/{asked.pk}/shared", {"shared": True})
+    assert response.status_code == 409
+    assert not Consultation.objects.get(pk=asked.pk).shared_for_supervision
+
+
+def test_completing_an_action_is_audited(
+    world: World, api: Callable[[str], Api], consultation: Consultation
+) -> None:
+    (mine,) = api("sam").call("GET", "/me/actions").json()
+    api("sam").call("POST", f"/me/actions/{mine['id']}/done")
+    assert len(audit_entries("thinking.action_done")) == 1

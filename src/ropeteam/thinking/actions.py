@@ -599,6 +599,8 @@ def share_for_supervision(*, actor: User, consultation: Consultation, shared: bo
     """The help-seeker lets the team lead read this session's notes for supervision."""
     if actor.pk != consultation.seeker_id:
         raise Forbidden(_("Only the person who asked can do that."))
+    if consultation.state != State.CLOSED:
+        raise Conflict(_("Share it for supervision once its outcome is recorded."))
     with transaction.atomic():
         Consultation.objects.filter(pk=consultation.pk).update(shared_for_supervision=shared)
         record(
@@ -631,9 +633,13 @@ def set_waits(*, actor: User, team: Team, waits: dict[Urgency, timedelta]) -> Wa
 
 
 def complete_action(*, actor: User, action: AgreedAction) -> AgreedAction:
-    if action.owner_id != actor.pk:
+    """An action agreed at step 4 is done: it leaves my home screen."""
+    team_id = action.consultation.team_id
+    if action.owner_id != actor.pk or current_membership(actor, team_id) is None:
         raise NotFound(_("No such action."))
     if action.done_at is None:
-        action.done_at = timezone.now()
-        action.save(update_fields=["done_at"])
+        with transaction.atomic():
+            action.done_at = timezone.now()
+            action.save(update_fields=["done_at"])
+            record(actor=actor, action="thinking.action_done", target=action, team_id=team_id)
     return action
