@@ -22,7 +22,7 @@ from ropeteam.conversations.models import Conversation, Message, Participant
 from ropeteam.core.errors import Conflict, InvalidInput, NotFound
 from ropeteam.notify import mail, push
 from ropeteam.notify.flow import Channel, State, Unread, newest_for, preview
-from ropeteam.notify.models import Delivery, PushSubscription
+from ropeteam.notify.models import Alert, Delivery, PushSubscription
 from ropeteam.notify.vapid import b64url_decode
 from ropeteam.people.models import User
 
@@ -237,6 +237,14 @@ def _content(unread: Unread) -> Content:
 
 def _push(delivery: Delivery, subscriptions: list[PushSubscription], content: Content) -> Delivery:
     payload = {"title": content.title, "body": content.body, "url": content.path}
+    state, attempts, errors = _push_to(subscriptions, payload)
+    return _finish(delivery, state, attempts=attempts, error=errors)
+
+
+def _push_to(
+    subscriptions: list[PushSubscription], payload: dict[str, str]
+) -> tuple[State, int, str]:
+    """Push to every subscription; the overall state, how many were tried, the errors."""
     outcomes = []
     for subscription in subscriptions:
         outcome = push.send(subscription, payload)
@@ -257,8 +265,7 @@ def _push(delivery: Delivery, subscriptions: list[PushSubscription], content: Co
         state = State.GONE
     else:
         state = State.FAILED
-    errors = "; ".join(o.error for o in outcomes if o.error)
-    return _finish(delivery, state, attempts=len(outcomes), error=errors)
+    return state, len(outcomes), "; ".join(o.error for o in outcomes if o.error)
 
 
 def _email(delivery: Delivery, user: User, content: Content) -> Delivery:
@@ -285,3 +292,70 @@ def _finish(delivery: Delivery, state: State, *, attempts: int, error: str) -> D
     delivery.sent_at = timezone.now() if state == State.SENT else None
     delivery.save(update_fields=["state", "attempts", "error", "sent_at"])
     return delivery
+
+
+# --- alerts: a Thinking Together request, a visit's escalation ----------------------------
+
+
+def _alert_text(kind: str, name: str) -> tuple[str, str]:
+    """Title and body of an alert: who and what, never where or why (lock screens)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        texts = {
+            "thinking_requested": _("%(name)s asks to think together") % {"name": name},
+            "visit_prompt": _("Your visit is due to end. Are you OK?"),
+            "visit_overdue": _("%(name)s is overdue on a visit") % {"name": name},
+            "visit_alarm": _("Alarm: %(name)s needs help on a visit") % {"name": name},
+        }
+        return _("Ropeteam"), texts[kind]
+
+
+def alert(
+    *, topic: str, kind: str, about_id: int, user_ids: Sequence[int], path: str
+) -> list[Alert]:
+    """Push (or, with no working push, e-mail) an alert to each person, once per topic."""
+    about = User.objects.filter(pk=about_id).first()
+    name = " ".join(about.name.split()) if about is not None else ""
+    title, body = _alert_text(kind, name)
+    made: list[Alert] = []
+    for user in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
+        subscriptions = list(PushSubscription.objects.filter(user=user).order_by("pk"))
+        channel = Channel.PUSH if subscriptions else Channel.EMAIL
+        if channel == Channel.EMAIL and not user.email:
+            continue
+        try:
+            with transaction.atomic():
+                claim = Alert.objects.create(
+                    user=user, topic=topic, channel=channel, created_at=timezone.now()
+                )
+        except IntegrityError:
+            continue  # told already: a repeated task
+        if channel == Channel.PUSH:
+            claim = _push_alert(claim, subscriptions, {"title": title, "body": body, "url": path})
+            made.append(claim)
+            if claim.state == State.SENT or not user.email:
+                continue
+            try:
+                with transaction.atomic():
+                    claim = Alert.objects.create(
+                        user=user, topic=topic, channel=Channel.EMAIL, created_at=timezone.now()
+                    )
+            except IntegrityError:
+                continue
+        link = settings.BASE_URL.rstrip("/") + path
+        outcome = mail.send(to=user.email, subject=body, body=f"{body}.\n\n{link}\n")
+        made.append(_finish_alert(claim, outcome.state, attempts=1, error=outcome.error))
+    return made
+
+
+def _push_alert(
+    claim: Alert, subscriptions: list[PushSubscription], payload: dict[str, str]
+) -> Alert:
+    state, attempts, errors = _push_to(subscriptions, payload)
+    return _finish_alert(claim, state, attempts=attempts, error=errors)
+
+
+def _finish_alert(claim: Alert, state: State, *, attempts: int, error: str) -> Alert:
+    claim.state, claim.attempts, claim.error = state, attempts, error[:200]
+    claim.sent_at = timezone.now() if state == State.SENT else None
+    claim.save(update_fields=["state", "attempts", "error", "sent_at"])
+    return claim

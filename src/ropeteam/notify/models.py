@@ -67,3 +67,30 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} delivery {self.pk} ({self.state})"
+
+
+class Alert(models.Model):
+    """One alert to one person on one channel (a Thinking Together request, a visit's
+    escalation step or alarm), and what became of it. `topic` names the event, so an alert
+    is sent at most once per person and channel however often its task runs."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alerts"
+    )
+    topic = models.CharField(max_length=80)  # e.g. "thinking:12:2" or "visit:5:1:3"
+    channel = models.CharField(max_length=8, choices=[(c.value, c.name) for c in Channel])
+    state = models.CharField(
+        max_length=8, choices=[(s.value, s.name) for s in State], default=State.QUEUED.value
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic", "channel"], name="alert_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} alert {self.topic} ({self.state})"

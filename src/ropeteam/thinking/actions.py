@@ -18,6 +18,7 @@ from ropeteam.cases.access import access_case
 from ropeteam.conversations import actions as conversations
 from ropeteam.conversations.live.hub import tell_people
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound, parse_choice
+from ropeteam.notify.tasks import alert_later
 from ropeteam.people import queries as people
 from ropeteam.people.access import current_membership, require
 from ropeteam.people.flow import Permission, Role, Status
@@ -105,6 +106,17 @@ def _tell(consultation: Consultation, user_ids: Iterable[int], kind: str) -> Non
     }
     team_id, people_ids = consultation.team_id, set(user_ids)
     transaction.on_commit(lambda: tell_people(team_id, people_ids, event))
+
+
+def _alert(consultation: Consultation, user_ids: set[int]) -> None:
+    """Push (or e-mail) those asked, in this transaction: "Sam asks to think together"."""
+    alert_later(
+        topic=f"thinking:{consultation.pk}:{consultation.circle}",
+        kind="thinking_requested",
+        about_id=consultation.seeker_id,
+        user_ids=user_ids,
+        path=f"/thinking/{consultation.pk}/",
+    )
 
 
 # --- who is asked ---------------------------------------------------------------------------
@@ -265,6 +277,7 @@ def request_help(
             data={"case": case.pk if case else None, "circle": circle.name.lower()},
         )
         _tell(consultation, session.asked, "requested")
+        _alert(consultation, set(session.asked))
     return consultation
 
 
@@ -299,6 +312,7 @@ def widen_now(*, consultation_id: int, from_circle: int) -> Consultation | None:
         )
         _tell(row, reached, "requested")
         _tell(row, {row.seeker_id}, "widened")
+        _alert(row, reached)
     return row
 
 

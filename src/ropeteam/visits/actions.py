@@ -17,6 +17,7 @@ from ropeteam.audit.log import record
 from ropeteam.cases.access import access_case
 from ropeteam.conversations.live.hub import tell_people
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ropeteam.notify.tasks import alert_later
 from ropeteam.people import queries as people
 from ropeteam.people.access import current_membership, require
 from ropeteam.people.flow import Permission, Role, Status
@@ -163,6 +164,13 @@ def _tell(row: Visit, user_ids: set[int], event: str) -> None:
     }
     team_id, ids = row.team_id, set(user_ids)
     transaction.on_commit(lambda: tell_people(team_id, ids, frame))
+
+
+def _alert(row: Visit, topic: str, kind: str, user_ids: set[int]) -> None:
+    """Push (or e-mail) those told, in this transaction; never where the visit is."""
+    alert_later(
+        topic=topic, kind=kind, about_id=row.worker_id, user_ids=user_ids, path=f"/visits/{row.pk}/"
+    )
 
 
 def _default_rope_holder(team: Team, worker: User, now: datetime) -> int | None:
@@ -374,6 +382,7 @@ def raise_alarm(*, actor: User, visit: Visit) -> Escalation:
             data={"told": sorted(told)},
         )
         _tell(row, told | {row.worker_id}, "alarm")
+        _alert(row, f"visit:{row.pk}:alarm", "visit_alarm", told)
     return alarm
 
 
@@ -468,6 +477,9 @@ def tick_visit(visit_id: int, *, now: datetime | None = None) -> list[Escalation
                 },
             )
             _tell(row, set(escalation.told) | {row.worker_id}, f"step_{escalation.step}")
+            kind = "visit_prompt" if escalation.step == Step.PROMPT_WORKER else "visit_overdue"
+            topic = f"visit:{row.pk}:{escalation.round}:{escalation.step}"
+            _alert(row, topic, kind, set(escalation.told))
     return made
 
 
