@@ -67,8 +67,12 @@ class Socket:
         for index, frame in enumerate(self.unread):
             if not types or frame["type"] in types:
                 return self.unread.pop(index)
+        # One deadline for the whole wait: heartbeats and presence keep arriving, and must
+        # not keep a test waiting for a frame that never comes.
+        deadline = asyncio.get_running_loop().time() + timeout
         while True:
-            frame = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+            left = deadline - asyncio.get_running_loop().time()
+            frame = json.loads(await asyncio.wait_for(self.ws.recv(), max(left, 0)))
             if not types or frame["type"] in types:
                 return frame
             if frame["type"] not in BACKGROUND:

@@ -43,3 +43,40 @@ def test_a_request_reaches_those_asked_and_they_hear_when_it_is_taken(live: Live
             await socket.close()
 
     asyncio.run(scenario())
+
+
+def test_a_request_widened_by_the_worker_reaches_the_next_circle_live(live: Live) -> None:
+    # The worker process widens the request; it holds no sockets, so the event travels
+    # through the database to the server's (no Redis needed on one machine).
+    waits = {"now_seconds": 1, "within_hour_seconds": 3600, "today_seconds": 3600}
+    path = f"/api/v1/teams/{live.northside}/thinking/waits"
+    before = live.api("priya", "GET", path)
+    live.api("priya", "PUT", path, waits)
+
+    async def scenario() -> None:
+        morgan = await Socket.join(live.url, live.token("morgan"))
+        request = live.api(
+            "sam",
+            "POST",
+            f"/api/v1/teams/{live.northside}/thinking",
+            {
+                "task": "plan",
+                "urgency": "now",
+                "mode": "phone",
+                "ask": "named",
+                "named_id": live.ids["alex"],
+            },
+        )
+        assert isinstance(request, dict)
+        try:
+            # sam's rope (jo, morgan, priya) is the next circle once the second has passed.
+            event = await morgan.next("thinking", timeout=15)
+            assert (event["event"], event["consultation"]) == ("requested", request["id"])
+        finally:
+            live.api("sam", "POST", f"/api/v1/thinking/{request['id']}/cancel")
+            await morgan.close()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        live.api("priya", "PUT", path, before)

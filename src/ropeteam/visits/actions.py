@@ -5,11 +5,12 @@
 the database refuses to write twice, so a step fires once even if two workers sweep.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,8 @@ from ropeteam.people.models import Membership, Team, User
 from ropeteam.visits import flow
 from ropeteam.visits.flow import Refused, State, Step
 from ropeteam.visits.models import ALARM, ChainSettings, Escalation, Visit
+
+logger = logging.getLogger(__name__)
 
 MAX_LOCATION = 200
 MAX_NOTE = 500
@@ -483,15 +486,27 @@ def tick_visit(visit_id: int, *, now: datetime | None = None) -> list[Escalation
     return made
 
 
-def sweep(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Fire every step that is due on any visit; the number of steps fired."""
-    now = now or timezone.now()
+def sweep(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Fire every step that is due on any visit; the number of steps fired.
+
+    Up to `limit` visits share one transaction (one commit, one fsync, for many steps); each
+    visit runs in its own savepoint, so one that fails is logged and skipped, not the rest.
+    Without `now`, each visit is ticked at the moment it is reached.
+    """
+    moment = now or timezone.now()
     due = list(
-        Visit.objects.filter(next_due_at__lte=now)
+        Visit.objects.filter(next_due_at__lte=moment)
         .order_by("next_due_at")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(len(tick_visit(visit_id, now=now)) for visit_id in due)
+    fired = 0
+    with transaction.atomic():
+        for visit_id in due:
+            try:
+                fired += len(tick_visit(visit_id, now=now))
+            except DatabaseError:
+                logger.exception("could not fire the steps of visit %s", visit_id)
+    return fired
 
 
 def acknowledge(*, actor: User, escalation: Escalation) -> Escalation:

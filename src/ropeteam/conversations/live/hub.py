@@ -19,7 +19,6 @@ from functools import partial
 from typing import Any, ClassVar, TypeVar
 from uuid import uuid4
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
@@ -34,6 +33,8 @@ GROUP = "ropeteam.live"
 MAX_BATCH = 500
 MAX_QUEUED = 5000  # frames waiting for one socket before it counts as stuck (closed, 1013)
 RESUME_HIGH_WATER = 1000
+OUTBOX_POLL = 0.25  # seconds between reads of the event outbox
+OUTBOX_OVERLAP = 100  # ids re-read each time, for rows that committed out of order
 AUDIENCE_TTL = 30.0
 TYPING_GAP = 1.0
 
@@ -111,6 +112,7 @@ class Hub:
         self.tasks: set[asyncio.Task[Any]] = set()
         threading.Thread(target=self._write_loop, name="ropeteam-writer", daemon=True).start()
         self.spawn(self._beat_loop())
+        self.spawn(self._read_outbox())
         if self.layer is not None:
             self.spawn(self._listen())
 
@@ -314,12 +316,36 @@ class Hub:
             while conn.outbox.qsize() > RESUME_HIGH_WATER and not conn.closed:
                 await asyncio.sleep(0.02)
 
+    async def _read_outbox(self) -> None:
+        """Act on what processes without a hub left in the database (`_outbox`)."""
+        cursor = await self.read(store.last_event_id)
+        seen: dict[int, None] = {}  # recent ids, oldest first: a late commit is not missed
+        while True:
+            await asyncio.sleep(OUTBOX_POLL)
+            try:
+                found = await self.read(store.events_after, cursor - OUTBOX_OVERLAP)
+            except Exception:
+                log.exception("could not read the event outbox")
+                continue
+            for pk, message in found:
+                if pk in seen:
+                    continue
+                seen[pk] = None
+                cursor = max(cursor, pk)
+                try:
+                    await self._heard({**message, "origin": "outbox"})
+                except Exception:
+                    log.exception("could not act on %s", message.get("type"))
+            while len(seen) > 4 * OUTBOX_OVERLAP:
+                del seen[next(iter(seen))]
+
     async def _beat_loop(self) -> None:
         while True:
             await asyncio.sleep(self.heartbeat)
             try:
                 await self.beat([c for conns in self.by_user.values() for c in conns])
                 self._sweep()
+                await self.read(store.forget_events)
                 if self.layer is not None:
                     self._publish({"type": "live.online", "users": list(self.by_user)})
             except Exception:
@@ -514,6 +540,12 @@ def _mate_in(message: dict[str, Any]) -> store.Teammate:
 # --- what other parts of the application tell the hub (any thread) --------------------------
 
 
+def _outbox(message: dict[str, Any]) -> None:
+    """No hub in this process (the worker, the CLI): leave the message in the database, where
+    every server process picks it up within a fraction of a second."""
+    store.leave_event(message)
+
+
 def tell_stored(
     conversation_id: int, *, seq: int | None = None, receipt: str | None = None
 ) -> None:
@@ -521,8 +553,6 @@ def tell_stored(
     API, a web form): wake the sockets that follow the conversation. Runs in the caller's
     thread, after the commit."""
     hub = Hub.running
-    if hub is None and not settings.REDIS_URL:
-        return
     audience = store.audiences({conversation_id}).get(conversation_id)
     if audience is None:
         return
@@ -537,7 +567,7 @@ def tell_stored(
         if hub.layer is not None:
             hub.loop.call_soon_threadsafe(hub._publish, message)
     else:
-        async_to_sync(get_channel_layer().group_send)(GROUP, {**message, "origin": "-"})
+        _outbox(message)
 
 
 def tell_people(team_id: int, user_ids: Iterable[int], event: dict[str, Any]) -> None:
@@ -555,20 +585,18 @@ def tell_people(team_id: int, user_ids: Iterable[int], event: dict[str, Any]) ->
         hub.loop.call_soon_threadsafe(hub._deliver, audience, frame)
         if hub.layer is not None:
             hub.loop.call_soon_threadsafe(hub._publish, message)
-    elif settings.REDIS_URL:
-        async_to_sync(get_channel_layer().group_send)(GROUP, {**message, "origin": "-"})
+    else:
+        _outbox(message)
 
 
 def tell(kind: str, user_id: int) -> None:
     """A person's access narrowed ("revoke") or their availability changed ("availability").
 
     Called from request threads after the change committed: this process's hub acts at once,
-    and with a shared channel layer every other instance hears it too.
+    and every other instance hears it through the channel layer or the database.
     """
     hub = Hub.running
     if hub is not None:
         hub.loop.call_soon_threadsafe(hub.told, kind, user_id)
-    elif settings.REDIS_URL:
-        # No sockets in this process (a worker, the CLI): the instances must still hear.
-        message = {"type": f"live.{kind}", "user": user_id, "origin": "-"}
-        async_to_sync(get_channel_layer().group_send)(GROUP, message)
+    else:
+        _outbox({"type": f"live.{kind}", "user": user_id})

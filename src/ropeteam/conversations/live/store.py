@@ -7,6 +7,7 @@ in its team, with an active account. The in-memory registry only decides who is 
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from ropeteam.conversations.live import frames, sql
 from ropeteam.conversations.live.frames import FrameError
-from ropeteam.conversations.models import Conversation, Message, Participant
+from ropeteam.conversations.models import Conversation, LiveEvent, Message, Participant
 from ropeteam.conversations.signals import messages_stored
 from ropeteam.people.actions import authenticate_token
 from ropeteam.people.flow import Status, effective_availability
@@ -489,3 +490,28 @@ def standings(user_ids: set[int]) -> dict[int, Standing]:
         if team_id in teams[user_id]:
             conversations[user_id][conversation_id] = last
     return {u: Standing(frozenset(teams[u]), conversations[u]) for u in teams}
+
+
+# --- the event outbox: events from processes without sockets ---------------------------------
+
+EVENT_LIFETIME = timedelta(minutes=5)
+
+
+def leave_event(message: dict[str, Any]) -> None:
+    LiveEvent.objects.create(created_at=timezone.now(), kind=message["type"], payload=message)
+
+
+def last_event_id() -> int:
+    return LiveEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def events_after(cursor: int) -> list[tuple[int, dict[str, Any]]]:
+    return list(
+        LiveEvent.objects.filter(pk__gt=cursor, created_at__gte=timezone.now() - EVENT_LIFETIME)
+        .order_by("pk")
+        .values_list("pk", "payload")
+    )
+
+
+def forget_events() -> None:
+    LiveEvent.objects.filter(created_at__lt=timezone.now() - EVENT_LIFETIME).delete()
