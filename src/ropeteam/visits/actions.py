@@ -155,7 +155,10 @@ def _everyone_concerned(row: Visit) -> set[int]:
 
 
 def _tell(row: Visit, user_ids: set[int], event: str) -> None:
-    """After commit: a `visit` event (ids and times only, never the location) to sockets."""
+    """After commit: a `visit` event (ids and times only, never the location) to sockets.
+
+    The team's leads are told too: their "Who's out now" board shows every open visit.
+    """
     frame = {
         "type": "visit",
         "event": event,
@@ -165,7 +168,7 @@ def _tell(row: Visit, user_ids: set[int], event: str) -> None:
         "expected_end": row.expected_end.isoformat(),
         "alarm": row.alarm_at is not None,
     }
-    team_id, ids = row.team_id, set(user_ids)
+    team_id, ids = row.team_id, set(user_ids) | _team_leads(row.team_id)
     transaction.on_commit(lambda: tell_people(team_id, ids, frame))
 
 

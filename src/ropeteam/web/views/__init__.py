@@ -44,6 +44,17 @@ from ropeteam.web.views.thinking import outcome as thinking_outcome
 from ropeteam.web.views.thinking import quick as thinking_quick
 from ropeteam.web.views.thinking import session as thinking_session
 from ropeteam.web.views.thinking import share as thinking_share
+from ropeteam.web.views.visits import acknowledge as visit_acknowledge
+from ropeteam.web.views.visits import alarm as visit_alarm
+from ropeteam.web.views.visits import board as visit_board
+from ropeteam.web.views.visits import chain as visit_chain
+from ropeteam.web.views.visits import check_in as visit_check_in
+from ropeteam.web.views.visits import detail as visit_detail
+from ropeteam.web.views.visits import end as visit_end
+from ropeteam.web.views.visits import extend as visit_extend
+from ropeteam.web.views.visits import hold as visit_hold
+from ropeteam.web.views.visits import new as visit_new
+from ropeteam.web.views.visits import resolve as visit_resolve
 
 __all__ = [
     "availability",
@@ -88,4 +99,15 @@ __all__ = [
     "thinking_share",
     "token_revoke",
     "tokens",
+    "visit_acknowledge",
+    "visit_alarm",
+    "visit_board",
+    "visit_chain",
+    "visit_check_in",
+    "visit_detail",
+    "visit_end",
+    "visit_extend",
+    "visit_hold",
+    "visit_new",
+    "visit_resolve",
 ]

@@ -6,6 +6,7 @@ import { DATABASE, LiveClient, Outbox } from "./live.js";
 import { wireThread } from "./chat.js";
 import { wirePush } from "./push.js";
 import { wireThinking } from "./thinking.js";
+import { forgetAlarms, resendAlarms, wireVisits } from "./visit.js";
 
 const body = document.body;
 const strings = JSON.parse(document.getElementById("live-strings")?.textContent || "{}");
@@ -65,10 +66,13 @@ for (const form of document.querySelectorAll("form[data-sign-out]")) {
     event.preventDefault();
     if (client) await client.shutdown();
     await Promise.race([
-      new Promise((resolve) => {
-        const request = indexedDB.deleteDatabase(DATABASE);
-        request.onsuccess = request.onerror = request.onblocked = resolve;
-      }),
+      Promise.all([
+        new Promise((resolve) => {
+          const request = indexedDB.deleteDatabase(DATABASE);
+          request.onsuccess = request.onerror = request.onblocked = resolve;
+        }),
+        forgetAlarms().catch(() => {}),
+      ]),
       new Promise((resolve) => setTimeout(resolve, 2000)),
     ]);
     form.submit();
@@ -76,6 +80,8 @@ for (const form of document.querySelectorAll("form[data-sign-out]")) {
 }
 
 if (document.getElementById("thinking-data")) wireThinking(client, strings);
+if (document.getElementById("visit-data")) wireVisits(client, strings);
+else resendAlarms();
 
 const pushButton = document.getElementById("push-on");
 if (pushButton) wirePush(pushButton, document.getElementById("push-status"), strings);

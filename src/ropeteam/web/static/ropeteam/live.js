@@ -8,6 +8,8 @@
 //               state is "waiting", "sent", "delivered", "read" or "failed" (not sent)
 //   typing      {conversation, user}
 //   presence    the `presence` frame
+//   thinking    the `thinking` frame
+//   visit       the `visit` frame (ids, state and times of a field visit; never where)
 
 export const DATABASE = "ropeteam";
 const DATABASE_VERSION = 1;
@@ -355,6 +357,7 @@ export class LiveClient extends EventTarget {
       typing: () => this.emit("typing", { conversation: frame.conversation, user: frame.user }),
       presence: () => this.emit("presence", frame),
       thinking: () => this.emit("thinking", frame),
+      visit: () => this.emit("visit", frame),
       error: () => this.refused(frame),
     }[frame.type];
     // Frame types this client does not know are ignored (protocol.md, "Versions").

@@ -4,7 +4,7 @@
 // no person's data. Pages, the API and the websocket always go to the network and are never
 // stored here: they may carry case content and messages (docs/security.md).
 
-const CACHE = "ropeteam-shell-v2";
+const CACHE = "ropeteam-shell-v3";
 const OFFLINE = "/offline";
 const SHELL = [
   OFFLINE,
@@ -14,6 +14,7 @@ const SHELL = [
   "/static/ropeteam/chat.js",
   "/static/ropeteam/push.js",
   "/static/ropeteam/thinking.js",
+  "/static/ropeteam/visit.js",
 ];
 
 self.addEventListener("install", (event) => {

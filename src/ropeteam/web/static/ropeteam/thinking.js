@@ -20,7 +20,7 @@ function selectChanged(select) {
 }
 
 // Fields someone has changed: reloading or replacing them would lose their words.
-function changed(root) {
+export function changed(root) {
   for (const field of root.querySelectorAll("input, textarea, select")) {
     if (field.type === "hidden" || field.type === "submit") continue;
     if (field.type === "radio" || field.type === "checkbox") {
@@ -35,7 +35,7 @@ function changed(root) {
 }
 
 // A part is also left alone while someone is in one of its fields (keyboard focus).
-function busy(part) {
+export function busy(part) {
   const active = document.activeElement;
   const inField = active && part.contains(active) && active.matches("input, textarea, select");
   return inField || changed(part);

@@ -1,0 +1,226 @@
+// Field visits with script: the alarm that works without a connection, and the visit page
+// and the "Who's out now" board following `visit` events.
+//
+// The alarm is kept in IndexedDB (only the visit's id and when it was pressed, no words)
+// until the server has answered it, and sent again on every `online` event and on a timer.
+// Sending it twice is the same alarm on the server, so resending is always safe.
+
+import { busy, changed } from "./thinking.js";
+
+const DATABASE = "ropeteam-alarms";
+const STORE = "alarms";
+const RETRY_MS = 5000;
+// The time left changes by itself, and steps fired by the task worker reach sockets only
+// where a shared channel layer (Redis) carries them: read the page again every so often.
+const REFRESH_MS = 15000;
+
+function done(request) {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+async function open() {
+  const request = indexedDB.open(DATABASE, 1);
+  request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "visit" });
+  const db = await done(request);
+  db.onversionchange = () => db.close(); // signing out deletes it
+  return db;
+}
+
+async function change(mode, act) {
+  const db = await open();
+  try {
+    const transaction = db.transaction(STORE, mode);
+    const result = await done(act(transaction.objectStore(STORE)));
+    await new Promise((resolve, reject) => {
+      transaction.oncomplete = resolve;
+      transaction.onabort = transaction.onerror = () => reject(transaction.error);
+    });
+    return result;
+  } finally {
+    db.close();
+  }
+}
+
+const keep = (visit) => change("readwrite", (store) => store.put({ visit, pressed_at: Date.now() }));
+const forget = (visit) => change("readwrite", (store) => store.delete(visit));
+const waiting = () => change("readonly", (store) => store.getAll());
+
+export async function forgetAlarms() {
+  await done(indexedDB.deleteDatabase(DATABASE));
+}
+
+function csrfToken() {
+  return document.querySelector("input[name=csrfmiddlewaretoken]")?.value || "";
+}
+
+// Post the alarm; the fresh visit page when the server took it, else null (no connection,
+// a server error, or signed out: the page that comes back does not say the alarm is sent).
+async function post(visit) {
+  if (!navigator.onLine) return null;
+  const body = new FormData();
+  body.append("csrfmiddlewaretoken", csrfToken());
+  try {
+    const answer = await fetch(`/visits/${visit}/alarm/`, {
+      method: "POST",
+      body,
+      credentials: "same-origin",
+    });
+    if (!answer.ok) return null;
+    const page = new DOMParser().parseFromString(await answer.text(), "text/html");
+    return page.querySelector("[data-alarm-sent]") ? page : null;
+  } catch {
+    return null;
+  }
+}
+
+// Pages other than the visit's: send whatever alarm still waits on this phone.
+export async function resendAlarms() {
+  if (!("indexedDB" in window) || !csrfToken()) return;
+  let pending = [];
+  try {
+    pending = await waiting();
+  } catch {
+    return;
+  }
+  for (const entry of pending) {
+    if (await post(entry.visit)) await forget(entry.visit);
+  }
+}
+
+function wireAlarm(form, strings, onSent) {
+  const visit = Number(form.dataset.visit);
+  const status = document.getElementById("alarm-status");
+  let timer = null;
+  let sending = false;
+
+  function show(text) {
+    status.textContent = text;
+    delete status.dataset.alarmSent;
+  }
+
+  async function attempt() {
+    if (sending) return;
+    sending = true;
+    try {
+      const page = await post(visit);
+      if (!page) {
+        show(strings.alarm_waiting);
+        return;
+      }
+      clearInterval(timer);
+      timer = null;
+      await forget(visit);
+      onSent(page);
+    } finally {
+      sending = false;
+    }
+  }
+
+  function keepTrying() {
+    if (!timer) timer = setInterval(attempt, RETRY_MS);
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    show(navigator.onLine ? strings.alarm_sending : strings.alarm_waiting);
+    try {
+      await keep(visit);
+    } catch {
+      // No IndexedDB (a private window): the timer and `online` still resend while open.
+    }
+    keepTrying();
+    attempt();
+  });
+  window.addEventListener("online", attempt);
+  // An alarm pressed earlier on this phone that never reached the server.
+  waiting()
+    .then((pending) => {
+      if (pending.some((entry) => entry.visit === visit)) {
+        show(strings.alarm_waiting);
+        keepTrying();
+        attempt();
+      }
+    })
+    .catch(() => {});
+}
+
+export function wireVisits(client, strings) {
+  const data = JSON.parse(document.getElementById("visit-data").textContent);
+  let running = false;
+  let again = false;
+
+  function offerLatest() {
+    const notice = document.getElementById("visit-changed");
+    if (!notice || !notice.hidden) return;
+    const link = document.createElement("a");
+    link.href = location.pathname;
+    link.textContent = strings.show_latest;
+    notice.replaceChildren(`${strings.visit_changed} `, link);
+    notice.hidden = false;
+  }
+
+  // Put the fresh page's live parts (and the alarm's state) in place of the shown ones.
+  function apply(fresh) {
+    for (const part of document.querySelectorAll("[data-live-part]")) {
+      const replacement = fresh.getElementById(part.id);
+      if (!replacement || replacement.innerHTML === part.innerHTML) continue;
+      if (busy(part)) {
+        offerLatest();
+        continue;
+      }
+      part.replaceWith(document.importNode(replacement, true));
+    }
+    const status = document.getElementById("alarm-status");
+    const freshStatus = fresh.getElementById("alarm-status");
+    if (status && freshStatus && "alarmSent" in freshStatus.dataset) {
+      status.textContent = freshStatus.textContent;
+      status.dataset.alarmSent = "";
+    }
+    const form = document.getElementById("alarm-form");
+    if (form && !fresh.getElementById("alarm-form")) form.remove(); // the visit ended
+  }
+
+  async function refresh() {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      const answer = await fetch(location.pathname, { credentials: "same-origin" });
+      if (!answer.ok) return;
+      const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
+      const parts = (root) => [...root.querySelectorAll("[data-live-part]")].map((p) => p.id);
+      if (parts(fresh).join(" ") !== parts(document).join(" ")) {
+        if (changed(document.getElementById("main"))) offerLatest();
+        else location.reload();
+        return;
+      }
+      apply(fresh);
+    } catch {
+      // Offline: the next connection reads the page again.
+    } finally {
+      running = false;
+      if (again) {
+        again = false;
+        refresh();
+      }
+    }
+  }
+
+  const form = document.getElementById("alarm-form");
+  if (form && "indexedDB" in window) wireAlarm(form, strings, apply);
+  setInterval(() => {
+    if (navigator.onLine && document.visibilityState === "visible") refresh();
+  }, REFRESH_MS);
+  if (!client) return;
+  client.addEventListener("visit", ({ detail: frame }) => {
+    if (data.board || frame.visit === data.visit) refresh();
+  });
+  client.addEventListener("connection", ({ detail }) => {
+    if (detail.state === "live") refresh();
+  });
+}

@@ -1,0 +1,336 @@
+"""Field visits: going out, the visit page (the worker's buttons, the rope holder's alerts),
+who's out now, and the team's escalation times.
+
+Where a visit is shows only on its own page, to those concerned; never in lists.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from ropeteam.cases import queries as cases
+from ropeteam.core.errors import Conflict, Forbidden, InvalidInput
+from ropeteam.people.access import can
+from ropeteam.people.flow import Permission
+from ropeteam.people.models import Team, User
+from ropeteam.visits import actions, queries
+from ropeteam.visits.access import access_escalation, access_visit
+from ropeteam.visits.flow import DEFAULT_CHAIN, State, Step
+from ropeteam.visits.models import ALARM, Escalation, Visit
+from ropeteam.web.decorators import in_team, signed_in
+from ropeteam.web.forms import REFUSED, ChainForm, VisitForm, submit
+from ropeteam.web.views.render import page, posted, team_members
+
+STEP_WORDS = {
+    Step.PROMPT_WORKER: gettext_lazy("The worker was asked if they are OK"),
+    Step.ROPE_HOLDER: gettext_lazy("The rope holder was alerted"),
+    Step.DUTY_LEAD: gettext_lazy("The duty lead was alerted"),
+    Step.TEAM_LEAD: gettext_lazy("The team lead and the out-of-hours contact were alerted"),
+    ALARM: gettext_lazy("Alarm"),
+}
+EXTENSIONS = (15, 30)  # the "+N min" buttons
+
+
+def _names(users: list[User]) -> str:
+    names = [u.name for u in users]
+    if len(names) < 2:
+        return "".join(names)
+    return _("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+
+
+def _minutes(delta: timedelta) -> int:
+    return max(1, round(abs(delta.total_seconds()) / 60))
+
+
+@dataclass
+class Timing:
+    overdue: bool
+    minutes: int
+
+
+def _timing(visit: Visit, now: datetime) -> Timing:
+    left = visit.expected_end - now
+    return Timing(overdue=left.total_seconds() < 0, minutes=_minutes(left))
+
+
+# --- going out ------------------------------------------------------------------------------
+
+
+def _visit_form(request: HttpRequest, me: User, team: Team) -> VisitForm:
+    colleagues = [u for u in team_members(team) if u != me]
+    shown = cases.list_cases(viewer=me, team=team) if can(me, team, Permission.VIEW_CASES) else None
+    return VisitForm(posted(request), members=colleagues, cases=shown)
+
+
+@in_team()
+def new(request: HttpRequest, me: User, team: Team) -> HttpResponse:
+    form = _visit_form(request, me, team)
+    if request.method != "POST":
+        return page(request, "web/visit_new.html", {"form": form})
+    started = submit(
+        form,
+        lambda d: actions.start_visit(
+            actor=me,
+            team=team,
+            location=d["location"],
+            expected_end=d["expected_end"],
+            rope_holder_id=d["rope_holder_id"],
+            case_id=d.get("case_id"),
+            note=d["note"],
+        ),
+    )
+    if started is REFUSED:
+        return page(request, "web/visit_new.html", {"form": form})
+    return redirect("web:visit", visit_id=started.pk)
+
+
+# --- the visit page -------------------------------------------------------------------------
+
+
+@dataclass
+class Alert:
+    escalation: Escalation
+    words: str
+    told: str
+    mine: bool
+
+
+def _alerts(me: User, visit: Visit) -> list[Alert]:
+    escalations = list(
+        visit.escalations.select_related("acknowledged_by", "resolved_by").order_by("-fired_at")
+    )
+    ids = {i for e in escalations for i in e.told}
+    people = {u.pk: u for u in User.objects.filter(pk__in=ids)}
+    return [
+        Alert(
+            escalation=e,
+            words=str(STEP_WORDS.get(e.step, "")),
+            told=_names([people[i] for i in e.told if i in people]),
+            mine=me.pk in e.told,
+        )
+        for e in escalations
+    ]
+
+
+@signed_in
+def detail(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
+    visit = queries.view_visit(viewer=me, visit=access_visit(me, visit_id))
+    alerts = _alerts(me, visit)
+    alarm = next((a for a in alerts if a.escalation.step == ALARM), None)
+    role = (
+        "worker"
+        if me.pk == visit.worker_id
+        else "rope_holder"
+        if me.pk == visit.rope_holder_id
+        else "other"
+    )
+    context: dict[str, Any] = {
+        "v": visit,
+        "role": role,
+        "timing": _timing(visit, timezone.now()),
+        "alerts": [a for a in alerts if a.escalation.step != ALARM or role != "worker"],
+        "alarm": alarm,
+        "ended": visit.state == State.ENDED,
+        "awaiting": visit.state == State.AWAITING_ROPE,
+        "extensions": EXTENSIONS,
+        "live": {"visit": visit.pk, "state": visit.state},
+    }
+    return page(request, "web/visit.html", context)
+
+
+def _back(visit: Visit) -> HttpResponse:
+    return redirect("web:visit", visit_id=visit.pk)
+
+
+def _act(request: HttpRequest, visit: Visit, act: Callable[[], object], done: str) -> HttpResponse:
+    """One button; a refusal is shown at the top of the visit page."""
+    try:
+        act()
+    except (InvalidInput, Conflict) as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return _back(visit)
+
+
+@require_POST
+@signed_in
+def hold(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
+    visit = access_visit(me, visit_id)
+    return _act(
+        request,
+        visit,
+        lambda: actions.hold_rope(actor=me, visit=visit),
+        _("You hold %(name)s's rope.") % {"name": visit.worker.name},
+    )
+
+
+@require_POST
+@signed_in
+def check_in(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
+    visit = access_visit(me, visit_id)
+    return _act(
+        request,
+        visit,
+        lambda: actions.check_in(actor=me, visit=visit),
+        _("Your rope holder can see you are OK."),
+    )
+
+
+@require_POST
+@signed_in
+def extend(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
+    visit = access_visit(me, visit_id)
+    given = request.POST.get("minutes", "")
+    minutes = int(given) if given.isdigit() and len(given) <= 3 else 0
+    return _act(
+        request,
+        visit,
+        lambda: actions.extend(actor=me, visit=visit, minutes=minutes),
+        _("Extended by %(n)s minutes.") % {"n": minutes},
+    )
+
+
+@require_POST
+@signed_in
+def end(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
+    visit = access_visit(me, visit_id)
+    return _act(
+        request,
+        visit,
+        lambda: actions.end_visit(actor=me, visit=visit),
+        _("Safe, done: your rope holder is told."),
+    )
+
+
+@require_POST
+@signed_in
+def alarm(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
+    """The big button; sending it again (a phone back from a dead zone) is the same alarm."""
+    visit = access_visit(me, visit_id)
+    try:
+        raised = actions.raise_alarm(actor=me, visit=visit)
+    except (InvalidInput, Conflict) as error:
+        messages.error(request, error.message)
+        return _back(visit)
+    told = list(User.objects.filter(pk__in=raised.told).order_by("display_name"))
+    messages.success(request, _alarm_words(told))
+    return _back(visit)
+
+
+def _alarm_words(told: list[User]) -> str:
+    if not told:
+        return _("Alarm sent.")
+    return _("Alarm sent: %(names)s alerted.") % {"names": _names(told)}
+
+
+@require_POST
+@signed_in
+def acknowledge(request: HttpRequest, me: User, escalation_id: int) -> HttpResponse:
+    escalation = access_escalation(me, escalation_id)
+    actions.acknowledge(actor=me, escalation=escalation)
+    messages.success(request, _("You are on it: the others are told."))
+    return redirect("web:visit", visit_id=escalation.visit_id)
+
+
+@require_POST
+@signed_in
+def resolve(request: HttpRequest, me: User, escalation_id: int) -> HttpResponse:
+    escalation = access_escalation(me, escalation_id)
+    outcome = request.POST.get("outcome", "")
+    try:
+        actions.resolve(actor=me, escalation=escalation, outcome=outcome)
+    except InvalidInput as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("What happened is recorded."))
+    return redirect("web:visit", visit_id=escalation.visit_id)
+
+
+# --- who's out now --------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    v: Visit
+    timing: Timing
+    last: str
+    acknowledged_by: str
+    alarm: bool
+
+
+def _row(visit: Visit, now: datetime) -> Row:
+    fired = sorted(
+        (e for e in visit.escalations.all() if e.step != ALARM and e.round == visit.round),
+        key=lambda e: e.step,
+    )
+    last = fired[-1] if fired else None
+    acked = [e for e in visit.escalations.all() if e.acknowledged_by_id is not None]
+    names = {e.acknowledged_by.name for e in acked if e.acknowledged_by is not None}
+    return Row(
+        v=visit,
+        timing=_timing(visit, now),
+        last=str(STEP_WORDS[last.step]) if last else "",
+        acknowledged_by=", ".join(sorted(names)),
+        alarm=visit.alarm_at is not None,
+    )
+
+
+@in_team()
+def board(request: HttpRequest, me: User, team: Team) -> HttpResponse:
+    now = timezone.now()
+    visits = queries.out_now(me, team).prefetch_related("escalations__acknowledged_by")
+    rows = [_row(v, now) for v in visits[:500]]
+    rows.sort(key=lambda r: (not r.timing.overdue, r.v.expected_end))
+    context = {"rows": rows, "live": {"board": True}}
+    return page(request, "web/visits.html", context)
+
+
+# --- the escalation chain -------------------------------------------------------------------
+
+
+def _after(offset: timedelta) -> str:
+    seconds = int(offset.total_seconds())
+    if seconds == 0:
+        return _("at the expected end")
+    if seconds % 60:
+        return _("%(n)s seconds after") % {"n": seconds}
+    return _("%(n)s minutes after") % {"n": seconds // 60}
+
+
+def _in_minutes(chain: dict[Step, timedelta]) -> dict[str, int]:
+    return {s.name.lower(): int(chain[s].total_seconds() // 60) for s in Step}
+
+
+@in_team()
+def chain(request: HttpRequest, me: User, team: Team) -> HttpResponse:
+    may_edit = can(me, team, Permission.EDIT_SETTINGS)
+    if request.method == "POST" and not may_edit:
+        raise Forbidden(_("Only a team lead can change the escalation times."))
+    current = actions.chain_for(team)
+    form = ChainForm(posted(request), initial=_in_minutes(current)) if may_edit else None
+    context: dict[str, Any] = {
+        "form": form,
+        "current": [(STEP_WORDS[s], _after(current[s]), _after(DEFAULT_CHAIN[s])) for s in Step],
+    }
+    if form is None or request.method != "POST":
+        return page(request, "web/visit_chain.html", context)
+    saved = submit(
+        form,
+        lambda d: actions.set_chain(
+            actor=me, team=team, chain={s: timedelta(minutes=d[s.name.lower()]) for s in Step}
+        ),
+    )
+    if saved is REFUSED:
+        return page(request, "web/visit_chain.html", context)
+    messages.success(request, _("The escalation times are saved."))
+    return redirect("web:visit_chain")
