@@ -13,6 +13,8 @@ from ropeteam.notify.models import Alert
 from ropeteam.people.models import User
 from ropeteam.thinking import actions as thinking
 from ropeteam.visits import actions as visits
+from ropeteam.visits.models import Visit
+from ropeteam.visits.schemas import VisitOut
 from tests.conftest import World
 from tests.notify.conftest import MailServer, PushService, run_worker
 
@@ -77,3 +79,23 @@ def test_a_visit_alarm_reaches_the_rope_holder_by_push_and_the_lead_by_email(
     assert "Harbour" not in mail.as_string() and "Harbour" not in str(push.payload)
     states = sorted(Alert.objects.values_list("channel", "state"))
     assert states == [("email", "sent"), ("push", "sent")]
+
+
+def test_a_visits_alert_shows_by_which_channels_each_person_was_told(
+    world: World, push_service: PushService, mail_server: MailServer
+) -> None:
+    push_service.subscribe(world.jo)
+    User.objects.filter(pk=world.priya.pk).update(email="priya@example.org")
+    visit = visits.start_visit(
+        actor=world.sam,
+        team=world.northside,
+        location="Flat 3, Harbour Court",
+        expected_end=timezone.now() + timedelta(hours=1),
+        rope_holder_id=world.jo.pk,
+    )
+    visits.raise_alarm(actor=world.sam, visit=visit)
+    run_worker()
+    (alarm,) = VisitOut.of(Visit.objects.get(pk=visit.pk)).escalations
+    assert alarm.channels == ["in_app", "email", "push"]
+    told = sorted((d.user_id, d.channel, d.state) for d in alarm.deliveries)
+    assert told == [(world.priya.pk, "email", "sent"), (world.jo.pk, "push", "sent")]

@@ -52,6 +52,7 @@ VISIT_POSTS = [
     "web:visit_extend",
     "web:visit_end",
     "web:visit_alarm",
+    "web:visit_hand_over",
 ]
 ALERT_POSTS = ["web:visit_acknowledge", "web:visit_resolve"]
 
@@ -323,3 +324,39 @@ def test_a_practitioner_reads_the_escalation_times_without_a_form(
     html = page_text(as_user("sam").get(reverse("web:visit_chain")))
     assert "Only a team lead can change them." in html
     assert 'name="rope_holder"' not in html
+
+
+def test_the_rope_holder_hands_the_rope_to_a_colleague_who_must_accept_it(
+    world: World, as_user: Any
+) -> None:
+    visit = _out(world)
+    page = as_user("jo").get(reverse("web:visit", args=[visit.pk]))
+    assert 'id="hand-over"' in page_text(page)
+    assert f'value="{world.sam.pk}"' not in page_text(page).split('id="hand-over"')[1]
+    response = as_user("jo").post(
+        reverse("web:visit_hand_over", args=[visit.pk]), {"to": world.morgan.pk}
+    )
+    assert response.status_code == 302
+    stored = Visit.objects.get(pk=visit.pk)
+    assert (stored.rope_holder_id, stored.state) == (world.morgan.pk, State.AWAITING_ROPE)
+    # Someone with no part in it cannot pass it on, nor learn that it exists.
+    other = as_user("alex").post(
+        reverse("web:visit_hand_over", args=[visit.pk]), {"to": world.alex.pk}
+    )
+    assert other.status_code == 404
+    assert Visit.objects.get(pk=visit.pk).rope_holder_id == world.morgan.pk
+
+
+def test_handing_over_to_nobody_or_an_outsider_is_refused_with_a_reason(
+    world: World, as_user: Any
+) -> None:
+    visit = _out(world)
+    for to in ("", "x", str(world.kim.pk)):
+        response = as_user("jo").post(
+            reverse("web:visit_hand_over", args=[visit.pk]), {"to": to}, follow=True
+        )
+        assert response.status_code == 200
+        assert "No such colleague" in page_text(response) or "Choose the colleague" in page_text(
+            response
+        )
+    assert Visit.objects.get(pk=visit.pk).rope_holder_id == world.jo.pk

@@ -172,6 +172,13 @@ def _tell(row: Visit, user_ids: set[int], event: str) -> None:
     transaction.on_commit(lambda: tell_people(team_id, ids, frame))
 
 
+def topic_of(escalation: Escalation) -> str:
+    """The notify topic an escalation's pushes and e-mails are recorded under."""
+    if escalation.step == ALARM:
+        return f"visit:{escalation.visit_id}:alarm"
+    return f"visit:{escalation.visit_id}:{escalation.round}:{escalation.step}"
+
+
 def _alert(row: Visit, topic: str, kind: str, user_ids: set[int]) -> None:
     """Push (or e-mail) those told, in this transaction; never where the visit is."""
     alert_later(
@@ -388,7 +395,7 @@ def raise_alarm(*, actor: User, visit: Visit) -> Escalation:
             data={"told": sorted(told)},
         )
         _tell(row, told | {row.worker_id}, "alarm")
-        _alert(row, f"visit:{row.pk}:alarm", "visit_alarm", told)
+        _alert(row, topic_of(alarm), "visit_alarm", told)
     return alarm
 
 
@@ -484,8 +491,7 @@ def tick_visit(visit_id: int, *, now: datetime | None = None) -> list[Escalation
             )
             _tell(row, set(escalation.told) | {row.worker_id}, f"step_{escalation.step}")
             kind = "visit_prompt" if escalation.step == Step.PROMPT_WORKER else "visit_overdue"
-            topic = f"visit:{row.pk}:{escalation.round}:{escalation.step}"
-            _alert(row, topic, kind, set(escalation.told))
+            _alert(row, topic_of(escalation), kind, set(escalation.told))
     return made
 
 

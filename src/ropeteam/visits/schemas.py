@@ -2,8 +2,9 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from ropeteam.notify.models import Alert
 from ropeteam.people.schemas import InputSchema, Moment, RowId
-from ropeteam.visits.actions import MAX_LOCATION, MAX_NOTE
+from ropeteam.visits.actions import MAX_LOCATION, MAX_NOTE, topic_of
 from ropeteam.visits.flow import State
 from ropeteam.visits.models import Escalation, Visit
 
@@ -20,6 +21,14 @@ class VisitIn(InputSchema):
     note: str = Field("", max_length=MAX_NOTE, description="For the rope holder.")
 
 
+class DeliveryOut(Schema):
+    """A push or e-mail an alert made, and what became of it."""
+
+    user_id: int
+    channel: str
+    state: str
+
+
 class EscalationOut(Schema):
     id: int
     round: int
@@ -27,7 +36,8 @@ class EscalationOut(Schema):
     due_at: datetime
     fired_at: datetime
     told: list[int]
-    channels: list[str]
+    channels: list[str] = Field(description="in_app, plus push and email where one was made")
+    deliveries: list[DeliveryOut]
     out_of_hours: str
     acknowledged_by_id: int | None
     acknowledged_at: datetime | None
@@ -36,7 +46,9 @@ class EscalationOut(Schema):
     outcome: str
 
     @staticmethod
-    def of(e: Escalation) -> "EscalationOut":
+    def of(e: Escalation, deliveries: list[DeliveryOut] | None = None) -> "EscalationOut":
+        deliveries = deliveries or []
+        channels = list(e.channels) + sorted({d.channel for d in deliveries} - set(e.channels))
         return EscalationOut(
             id=e.pk,
             round=e.round,
@@ -44,7 +56,8 @@ class EscalationOut(Schema):
             due_at=e.due_at,
             fired_at=e.fired_at,
             told=list(e.told),
-            channels=list(e.channels),
+            channels=channels,
+            deliveries=deliveries,
             out_of_hours=e.out_of_hours,
             acknowledged_by_id=e.acknowledged_by_id,
             acknowledged_at=e.acknowledged_at,
@@ -75,6 +88,14 @@ class VisitOut(Schema):
 
     @staticmethod
     def of(v: Visit) -> "VisitOut":
+        escalations = list(v.escalations.all())
+        sent: dict[str, list[DeliveryOut]] = {}
+        for topic, user_id, channel, state in Alert.objects.filter(
+            topic__startswith=f"visit:{v.pk}:"
+        ).values_list("topic", "user_id", "channel", "state"):
+            sent.setdefault(topic, []).append(
+                DeliveryOut(user_id=user_id, channel=channel, state=state)
+            )
         return VisitOut(
             id=v.pk,
             team_id=v.team_id,
@@ -92,7 +113,7 @@ class VisitOut(Schema):
             last_check_in=v.last_check_in,
             ended_at=v.ended_at,
             next_due_at=v.next_due_at,
-            escalations=[EscalationOut.of(e) for e in v.escalations.all()],
+            escalations=[EscalationOut.of(e, sent.get(topic_of(e), [])) for e in escalations],
         )
 
 

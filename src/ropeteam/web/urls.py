@@ -99,6 +99,7 @@ urlpatterns = [
     path("visits/chain/", views.visit_chain, name="visit_chain"),
     path("visits/<id:visit_id>/", views.visit_detail, name="visit"),
     path("visits/<id:visit_id>/rope/", views.visit_hold, name="visit_hold"),
+    path("visits/<id:visit_id>/hand-over/", views.visit_hand_over, name="visit_hand_over"),
     path("visits/<id:visit_id>/check-in/", views.visit_check_in, name="visit_check_in"),
     path("visits/<id:visit_id>/extend/", views.visit_extend, name="visit_extend"),
     path("visits/<id:visit_id>/end/", views.visit_end, name="visit_end"),

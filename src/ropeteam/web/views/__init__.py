@@ -52,6 +52,7 @@ from ropeteam.web.views.visits import check_in as visit_check_in
 from ropeteam.web.views.visits import detail as visit_detail
 from ropeteam.web.views.visits import end as visit_end
 from ropeteam.web.views.visits import extend as visit_extend
+from ropeteam.web.views.visits import hand_over as visit_hand_over
 from ropeteam.web.views.visits import hold as visit_hold
 from ropeteam.web.views.visits import new as visit_new
 from ropeteam.web.views.visits import resolve as visit_resolve
@@ -107,6 +108,7 @@ __all__ = [
     "visit_detail",
     "visit_end",
     "visit_extend",
+    "visit_hand_over",
     "visit_hold",
     "visit_new",
     "visit_resolve",

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ropeteam.cases import queries as cases
-from ropeteam.core.errors import Conflict, Forbidden, InvalidInput
+from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ropeteam.people.access import can
 from ropeteam.people.flow import Permission
 from ropeteam.people.models import Team, User
@@ -143,6 +143,12 @@ def detail(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
         "awaiting": visit.state == State.AWAITING_ROPE,
         "extensions": EXTENSIONS,
         "live": {"visit": visit.pk, "state": visit.state},
+        # Whom the rope can pass to: the team, but not the worker or who holds it now.
+        "colleagues": [
+            u
+            for u in team_members(visit.team)
+            if u.pk not in (visit.worker_id, visit.rope_holder_id)
+        ],
     }
     return page(request, "web/visit.html", context)
 
@@ -172,6 +178,24 @@ def hold(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
         lambda: actions.hold_rope(actor=me, visit=visit),
         _("You hold %(name)s's rope.") % {"name": visit.worker.name},
     )
+
+
+@require_POST
+@signed_in
+def hand_over(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
+    """The rope passes to a colleague (my shift ends, say), who must accept it."""
+    visit = access_visit(me, visit_id)
+    to_id = request.POST.get("to", "")
+    if not to_id.isdigit() or len(to_id) > 18:
+        messages.error(request, _("Choose the colleague who takes the rope."))
+        return _back(visit)
+    try:
+        actions.hand_over(actor=me, visit=visit, to_id=int(to_id))
+    except (InvalidInput, Conflict, Forbidden, NotFound) as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The rope is passed on: they have been asked to accept it."))
+    return _back(visit)
 
 
 @require_POST
