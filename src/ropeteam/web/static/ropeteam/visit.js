@@ -10,8 +10,8 @@ import { busy, changed } from "./thinking.js";
 const DATABASE = "ropeteam-alarms";
 const STORE = "alarms";
 const RETRY_MS = 5000;
-// The time left changes by itself, and steps fired by the task worker reach sockets only
-// where a shared channel layer (Redis) carries them: read the page again every so often.
+// The time left changes by itself: read the page again every so often (steps fired by the
+// task worker also arrive live, through the server's event outbox).
 const REFRESH_MS = 15000;
 
 function done(request) {
@@ -46,7 +46,14 @@ async function change(mode, act) {
 
 const keep = (visit) => change("readwrite", (store) => store.put({ visit, pressed_at: Date.now() }));
 const forget = (visit) => change("readwrite", (store) => store.delete(visit));
-const waiting = () => change("readonly", (store) => store.getAll());
+// Only look inside a database that exists: opening one creates it, and after signing out
+// nothing of Ropeteam's may be left on the device.
+async function exists() {
+  if (!indexedDB.databases) return true;
+  return (await indexedDB.databases()).some((database) => database.name === DATABASE);
+}
+const waiting = async () =>
+  (await exists()) ? change("readonly", (store) => store.getAll()) : [];
 
 export async function forgetAlarms() {
   await done(indexedDB.deleteDatabase(DATABASE));
