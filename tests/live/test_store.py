@@ -262,3 +262,16 @@ def test_a_batch_enqueues_one_notification_deadline_with_its_messages(
     assert task.task_path == "ropeteam.notify.tasks.notify_unread"
     sent = sorted(tuple(m) for m in task.args_kwargs["args"][0])
     assert sent == [(direct.pk, 1, world.sam.pk), (group.pk, 1, world.jo.pk)]
+
+
+def test_a_process_without_sockets_leaves_its_events_for_the_servers(world: World) -> None:
+    from ropeteam.conversations.live import hub
+    from ropeteam.conversations.models import LiveEvent
+
+    assert hub.Hub.running is None  # the test process holds no sockets
+    hub.tell("availability", world.jo.pk)
+    hub.tell("revoke", world.sam.pk)
+    hub.tell_people(world.northside.pk, [world.jo.pk], {"type": "thinking", "event": "requested"})
+    kinds = list(LiveEvent.objects.order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["live.availability", "live.revoke", "live.event"]
+    assert store.events_after(0)[0][1] == {"type": "live.availability", "user": world.jo.pk}

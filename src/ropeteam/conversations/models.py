@@ -87,7 +87,7 @@ class LiveEvent(models.Model):
     """
 
     created_at = models.DateTimeField(db_index=True)
-    kind = models.CharField(max_length=16)  # "event", "wake", "revoke", "availability"
+    kind = models.CharField(max_length=32)  # live.event, live.wake, live.revoke, live.availability
     payload = models.JSONField()
 
     def __str__(self) -> str:

@@ -21,7 +21,7 @@ from uuid import uuid4
 
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from ropeteam.conversations.live import frames, store
@@ -542,8 +542,15 @@ def _mate_in(message: dict[str, Any]) -> store.Teammate:
 
 def _outbox(message: dict[str, Any]) -> None:
     """No hub in this process (the worker, the CLI): leave the message in the database, where
-    every server process picks it up within a fraction of a second."""
-    store.leave_event(message)
+    every server process picks it up within a fraction of a second.
+
+    This runs after a commit: if the database refuses, the change itself stands, and the next
+    heartbeat carries what the event would have (so it is logged, not raised).
+    """
+    try:
+        store.leave_event(message)
+    except DatabaseError:
+        log.exception("could not leave a %s event for the servers", message.get("type"))
 
 
 def tell_stored(
