@@ -1,6 +1,3 @@
-from enum import Enum
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -8,13 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from ropeteam.cases.models import Case
 from ropeteam.conversations.models import Conversation
+from ropeteam.core.choices import choices_of
 from ropeteam.core.crypto import EncryptedTextField
 from ropeteam.people.models import Team
 from ropeteam.thinking.flow import Circle, Met, Mode, NextStep, State, Step, Task, Urgency
-
-
-def _choices(enum: type[Enum]) -> list[tuple[Any, str]]:
-    return [(member.value, member.name) for member in enum]
 
 
 class Consultation(models.Model):
@@ -26,15 +20,17 @@ class Consultation(models.Model):
     )
     created_at = models.DateTimeField()
     # Step 1, Mark the task.
-    task = models.CharField(_("what I want from this"), max_length=16, choices=_choices(Task))
+    task = models.CharField(_("what I want from this"), max_length=16, choices=choices_of(Task))
     task_note = EncryptedTextField(_("in one sentence"), blank=True)
-    urgency = models.CharField(_("urgency"), max_length=16, choices=_choices(Urgency))
-    mode = models.CharField(_("how"), max_length=16, choices=_choices(Mode))
+    urgency = models.CharField(_("urgency"), max_length=16, choices=choices_of(Urgency))
+    mode = models.CharField(_("how"), max_length=16, choices=choices_of(Mode))
     case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True)
     steadiness_before = models.PositiveSmallIntegerField(null=True, blank=True)
     # Where it stands.
-    state = models.CharField(max_length=16, choices=_choices(State), default=State.REQUESTED.value)
-    circle = models.PositiveSmallIntegerField(choices=_choices(Circle))
+    state = models.CharField(
+        max_length=16, choices=choices_of(State), default=State.REQUESTED.value
+    )
+    circle = models.PositiveSmallIntegerField(choices=choices_of(Circle))
     widen_at = models.DateTimeField(null=True, blank=True)  # the next deadline, if waiting
     duty_lead_alerted_at = models.DateTimeField(null=True, blank=True)
     helper = models.ForeignKey(
@@ -47,16 +43,16 @@ class Consultation(models.Model):
     facilitator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    step = models.PositiveSmallIntegerField(choices=_choices(Step), null=True, blank=True)
+    step = models.PositiveSmallIntegerField(choices=choices_of(Step), null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     conversation = models.ForeignKey(
         Conversation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     # Step 4, Return to purpose.
-    met = models.CharField(max_length=8, choices=_choices(Met), blank=True)
+    met = models.CharField(max_length=8, choices=choices_of(Met), blank=True)
     product = EncryptedTextField(_("the decision or understanding"), blank=True)
-    next_step = models.CharField(max_length=16, choices=_choices(NextStep), blank=True)
+    next_step = models.CharField(max_length=16, choices=choices_of(NextStep), blank=True)
     steadiness_after = models.PositiveSmallIntegerField(null=True, blank=True)
     notes = EncryptedTextField(_("notes"), blank=True)
     shared_for_supervision = models.BooleanField(default=False)
@@ -90,7 +86,7 @@ class Asked(models.Model):
 
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="asked")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    circle = models.PositiveSmallIntegerField(choices=_choices(Circle))
+    circle = models.PositiveSmallIntegerField(choices=choices_of(Circle))
     asked_at = models.DateTimeField()
     declined_at = models.DateTimeField(null=True, blank=True)
     reason = EncryptedTextField(_("reason"), blank=True)
@@ -126,7 +122,7 @@ class StepChange(models.Model):
     """The step history: who moved the session to which step, when."""
 
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="steps")
-    step = models.PositiveSmallIntegerField(choices=_choices(Step))
+    step = models.PositiveSmallIntegerField(choices=choices_of(Step))
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
 

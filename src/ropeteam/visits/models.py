@@ -1,21 +1,15 @@
-from enum import Enum
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ropeteam.cases.models import Case
+from ropeteam.core.choices import choices_of
 from ropeteam.core.crypto import EncryptedTextField
 from ropeteam.people.models import Team
 from ropeteam.visits.flow import State, Step
 
 ALARM = 9  # the alarm is stored as a step of its own, outside the chain's order
-
-
-def _choices(enum: type[Enum]) -> list[tuple[Any, str]]:
-    return [(member.value, member.name) for member in enum]
 
 
 class Visit(models.Model):
@@ -36,7 +30,7 @@ class Visit(models.Model):
         blank=True,
         related_name="visit_ropes",
     )
-    state = models.CharField(max_length=16, choices=_choices(State))
+    state = models.CharField(max_length=16, choices=choices_of(State))
     # When the current rope holder was asked; if they have not accepted within a few
     # minutes the next one is asked (None once nobody is left to ask).
     rope_asked_at = models.DateTimeField(null=True, blank=True)
@@ -75,7 +69,7 @@ class Escalation(models.Model):
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="escalations")
     round = models.PositiveIntegerField()
-    step = models.PositiveSmallIntegerField(choices=[*_choices(Step), (ALARM, "ALARM")])
+    step = models.PositiveSmallIntegerField(choices=[*choices_of(Step), (ALARM, "ALARM")])
     due_at = models.DateTimeField()
     fired_at = models.DateTimeField()
     told = models.JSONField(default=list)  # user ids

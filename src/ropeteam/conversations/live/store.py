@@ -15,7 +15,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -118,22 +118,6 @@ def teammate(user_id: int) -> Teammate | None:
 
 
 # --- what may be followed -------------------------------------------------------------------
-
-
-def _allowed(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
-    """Of (conversation, user) pairs, those where the user may take part now."""
-    if not pairs:
-        return set()
-    conversation_ids = {c for c, _ in pairs}
-    user_ids = {u for _, u in pairs}
-    found = Participant.objects.filter(
-        conversation_id__in=conversation_ids,
-        user_id__in=user_ids,
-        user__is_active=True,
-        conversation__team__memberships__user=F("user"),
-        conversation__team__memberships__removed_at__isnull=True,
-    ).values_list("conversation_id", "user_id")
-    return set(found) & pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,7 +384,7 @@ def replay(user_id: int, cursors: dict[int, int], *, limit: int = 200) -> list[P
     A conversation they may not follow (or that does not exist) is an error frame, the same
     for both.
     """
-    allowed = {c for c, _ in _allowed({(c, user_id) for c in cursors})}
+    allowed = {c for c, _ in sql.allowed({(c, user_id) for c in cursors})}
     out: list[Page | str] = []
     last_seq = dict(Conversation.objects.filter(pk__in=allowed).values_list("pk", "last_seq"))
     marks: dict[int, dict[int, tuple[int, int]]] = {c: {} for c in allowed}
