@@ -143,7 +143,7 @@ def test_every_page_priya_can_open_passes_axe(visit: Callable[..., Visit]) -> No
         tab.check()
         # A case of its own: on a shared database, older cases may be sealed with another
         # run's encryption key.
-        reference = f"BT-{time.time_ns() % 10**12}"
+        reference = f"BT-{time.time_ns() % 10**6}"  # too short to look like an NHS number
         page.get_by_label("Team reference").fill(reference)
         page.get_by_label("Initials").fill("Kyle")
         page.get_by_label("Age band").select_option(label="15 to 17")
