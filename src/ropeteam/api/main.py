@@ -11,6 +11,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
 
 from ropeteam.cases.api import router as cases_router
+from ropeteam.concerns.api import router as concerns_router
 from ropeteam.conversations.api import router as conversations_router
 from ropeteam.core.errors import RopeteamError
 from ropeteam.notify.api import router as notify_router
@@ -65,6 +66,7 @@ api.add_router("", cases_router)
 api.add_router("", conversations_router)
 api.add_router("", thinking_router)
 api.add_router("", visits_router)
+api.add_router("", concerns_router)
 api.add_router("", notify_router)
 
 

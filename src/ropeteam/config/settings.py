@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "ropeteam.conversations",
     "ropeteam.thinking",
     "ropeteam.visits",
+    "ropeteam.concerns",
     "ropeteam.notify",
     "ropeteam.web",
 ]
@@ -207,6 +208,8 @@ HEARTBEAT_SECONDS = int(env("ROPETEAM_HEARTBEAT_SECONDS", "25"))
 INVITATION_TTL_HOURS = int(env("ROPETEAM_INVITATION_TTL_HOURS", "72"))
 # How long an unsent message may wait in a device's outbox before it is shown as not sent.
 OUTBOX_MAX_AGE_HOURS = float(env("ROPETEAM_OUTBOX_MAX_AGE_HOURS", "24"))
+# The lead's figures on concerns hide any group smaller than this, so none points at people.
+CONCERNS_MIN_GROUP = int(env("ROPETEAM_CONCERNS_MIN_GROUP", "5"))
 
 EMAIL_BACKEND = (
     "django.core.mail.backends.console.EmailBackend"

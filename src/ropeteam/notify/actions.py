@@ -305,6 +305,9 @@ def _alert_text(kind: str, name: str) -> tuple[str, str]:
             "visit_prompt": _("Your visit is due to end. Are you OK?"),
             "visit_overdue": _("%(name)s is overdue on a visit") % {"name": name},
             "visit_alarm": _("Alarm: %(name)s needs help on a visit") % {"name": name},
+            "concern_raised": _("%(name)s has raised something with you") % {"name": name},
+            "concern_resent": _("%(name)s is still waiting for your response") % {"name": name},
+            "concern_escalated": _("A concern raised by %(name)s needs you") % {"name": name},
         }
         return _("Ropeteam"), texts[kind]
 

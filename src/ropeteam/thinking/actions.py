@@ -338,6 +338,43 @@ def accept(*, actor: User, consultation: Consultation) -> Consultation:
     return row
 
 
+def begin_together(
+    *, team: Team, seeker_id: int, helper_id: int, task: str, case_id: int | None
+) -> Consultation:
+    """A Thinking Together the helper has already agreed to (accepting one offered elsewhere,
+    such as about a concern): under way at step 1, with its chat, in the caller's transaction.
+    """
+    task_value = parse_choice(Task, task, field="task", label=_("what you want from this"))
+    try:
+        session = flow.ask(seeker=seeker_id, circle=Circle.NAMED, asked=frozenset({helper_id}))
+        session = flow.accept(session, helper=helper_id)
+    except Refused as error:
+        raise _refused(error) from None
+    now = timezone.now()
+    row = Consultation.objects.create(
+        team=team,
+        seeker_id=seeker_id,
+        created_at=now,
+        task=task_value,
+        urgency=Urgency.TODAY,
+        mode=Mode.CHAT,
+        case_id=case_id,
+        state=session.state,
+        circle=Circle.NAMED,
+        helper_id=helper_id,
+        step=Step.MARK,
+        accepted_at=now,
+        conversation=conversations.start_group(
+            team=team, member_ids=[seeker_id, helper_id], created_by=User(pk=seeker_id)
+        ),
+    )
+    Asked.objects.create(consultation=row, user_id=helper_id, circle=Circle.NAMED, asked_at=now)
+    StepChange.objects.create(consultation=row, step=Step.MARK, by_id=helper_id, at=now)
+    record(actor=User(pk=helper_id), action="thinking.accepted", target=row, team_id=team.pk)
+    _tell(row, session.participants, "accepted")
+    return row
+
+
 def decline(
     *, actor: User, consultation: Consultation, reason: str = "", later_at: datetime | None = None
 ) -> Consultation:

@@ -1,0 +1,31 @@
+"""The only door to a concern: the raiser and the colleague, and whoever it was escalated
+to once it was. Anyone else, the team lead included before escalation, gets the 404 of a
+concern that does not exist, so nobody can learn that one was raised.
+"""
+
+from django.utils.translation import gettext as _
+
+from ropeteam.concerns.models import Concern
+from ropeteam.core.errors import NotFound
+from ropeteam.people.access import AnyUser, current_membership
+
+
+def can_see(user: AnyUser, concern: Concern) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.pk in (concern.raiser_id, concern.colleague_id):
+        return current_membership(user, concern.team_id) is not None
+    # Whoever it went to may be above the team (the next person up), so not a member.
+    return concern.escalated_at is not None and user.pk == concern.escalate_to_id
+
+
+def access_concern(user: AnyUser, concern_id: int) -> Concern:
+    """A concern the person may see."""
+    concern = (
+        Concern.objects.select_related("team", "raiser", "colleague", "escalate_to", "case")
+        .filter(pk=concern_id)
+        .first()
+    )
+    if concern is None or not can_see(user, concern):
+        raise NotFound(_("No such concern."))
+    return concern

@@ -1,0 +1,557 @@
+"""The only writers of concerns: raising, responding, stepping up, re-sending, escalating,
+resolving.
+
+Each action locks the concern row, asks `flow` whether the change is allowed, writes it with
+an audit entry in one transaction, and tells only the people who may see the concern: the
+raiser and the colleague, and whoever it went to once escalated. Nobody else learns it
+exists: events carry ids and states, alerts say only that there is something to look at.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ropeteam.audit.log import record
+from ropeteam.cases.access import access_case
+from ropeteam.concerns import flow
+from ropeteam.concerns.flow import Level, Refused, Resolution, Response, State
+from ropeteam.concerns.models import Concern, Direction, Entry, Times
+from ropeteam.conversations import actions as conversations
+from ropeteam.conversations.live.hub import tell_people
+from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound, parse_choice
+from ropeteam.notify.tasks import alert_later
+from ropeteam.people.access import current_membership, require
+from ropeteam.people.flow import Grade, Permission, Role
+from ropeteam.people.models import Membership, OrganisationAdmin, Team, User
+from ropeteam.thinking import actions as thinking
+from ropeteam.thinking.flow import Task
+
+MAX_PART = 1000  # each part of a concern: a few sentences
+MAX_REPLY = 2000
+
+# How long the colleague has to answer at each level before it is re-sent, then escalated.
+DEFAULT_TIMES: dict[Level, timedelta] = {
+    Level.PROBE: timedelta(hours=24),
+    Level.ALERT: timedelta(hours=4),
+    Level.CHALLENGE: timedelta(hours=1),
+    Level.ESCALATE: timedelta(hours=1),
+}
+
+
+def _refused(error: Refused) -> Exception:
+    """A flow refusal as the error a person can act on."""
+    messages: dict[str, Callable[[], Exception]] = {
+        "own_concern": lambda: InvalidInput(
+            _("Choose the colleague you want to raise this with."), field="colleague_id"
+        ),
+        "escalation_target": lambda: Conflict(
+            _(
+                "Nobody is set to receive this concern if it has to be escalated. "
+                "Ask your team lead to set the next person up."
+            )
+        ),
+        "resolved": lambda: Conflict(_("This concern has already been resolved.")),
+        "not_colleague": lambda: Forbidden(_("Only the colleague it was raised with can respond.")),
+        "not_raiser": lambda: Forbidden(_("Only the person who raised it can do that.")),
+        "top_level": lambda: Conflict(_("This concern is already at Escalate.")),
+        "not_at_challenge": lambda: Conflict(
+            _("Challenge again once the concern is at Challenge."), field="level"
+        ),
+    }
+    return messages[error.code]()
+
+
+def concern_of(row: Concern) -> flow.Concern:
+    """The flow's view of a stored concern."""
+    return flow.Concern(
+        raiser=row.raiser_id,
+        colleague=row.colleague_id,
+        escalate_to=row.escalate_to_id,
+        level=Level(row.level),
+        state=State(row.state),
+        challenges=row.challenges,
+        resent=row.resent,
+        escalated=row.escalated_at is not None,
+        responses=tuple(
+            Response(r)
+            for r in row.entries.filter(kind=Entry.Kind.RESPONDED).values_list(
+                "response", flat=True
+            )
+        ),
+        resolution=Resolution(row.resolution) if row.resolution else None,
+    )
+
+
+def _locked(concern: Concern) -> tuple[Concern, flow.Concern]:
+    row = Concern.objects.select_for_update().select_related("team").get(pk=concern.pk)
+    return row, concern_of(row)
+
+
+def _tell(row: Concern, kind: str, people: Iterable[int] | None = None) -> None:
+    """After commit: a `concern` event (ids and states only) to those who may see it."""
+    event = {
+        "type": "concern",
+        "event": kind,
+        "concern": row.pk,
+        "state": row.state,
+        "level": row.level,
+        "escalated": row.escalated_at is not None,
+    }
+    audience = set(concern_of(row).can_see if people is None else people)
+    team_id = row.team_id
+    transaction.on_commit(lambda: tell_people(team_id, audience, event))
+
+
+def _alert(row: Concern, kind: str, user_ids: set[int], about_id: int) -> None:
+    """Push (or e-mail) in this transaction, once per round and kind: never what it is about."""
+    alert_later(
+        topic=f"concern:{row.pk}:{row.round}:{kind}",
+        kind=kind,
+        about_id=about_id,
+        user_ids=user_ids,
+        path=f"/concerns/{row.pk}/",
+    )
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+def times(team: Team) -> dict[Level, timedelta]:
+    """How long the colleague has to answer at each level, for this team."""
+    own = Times.objects.filter(team=team).first()
+    if own is None:
+        return dict(DEFAULT_TIMES)
+    return {
+        Level.PROBE: timedelta(seconds=own.probe_seconds),
+        Level.ALERT: timedelta(seconds=own.alert_seconds),
+        Level.CHALLENGE: timedelta(seconds=own.challenge_seconds),
+        Level.ESCALATE: timedelta(seconds=own.escalate_seconds),
+    }
+
+
+def set_times(
+    *, actor: User, team: Team, answer_within: dict[Level, timedelta], next_up_id: int | None
+) -> Times:
+    """The team lead sets each level's time to answer and who is above the lead."""
+    require(actor, team, Permission.EDIT_SETTINGS)
+    seconds = {level: int(w.total_seconds()) for level, w in answer_within.items()}
+    if set(seconds) != set(Level) or any(s < 1 for s in seconds.values()):
+        raise InvalidInput(_("Give a time of at least one second for each level."))
+    if next_up_id is not None and next_up_id not in {u.pk for u in next_up_choices(team)}:
+        raise NotFound(_("No such person in this organisation."), field="next_up_id")
+    with transaction.atomic():
+        row, _new = Times.objects.update_or_create(
+            team=team,
+            defaults={
+                "probe_seconds": seconds[Level.PROBE],
+                "alert_seconds": seconds[Level.ALERT],
+                "challenge_seconds": seconds[Level.CHALLENGE],
+                "escalate_seconds": seconds[Level.ESCALATE],
+                "next_up_id": next_up_id,
+            },
+        )
+        record(
+            actor=actor,
+            action="concerns.times_set",
+            target=team,
+            team_id=team.pk,
+            data={
+                **{level.name.lower(): s for level, s in seconds.items()},
+                "next_up": next_up_id,
+            },
+        )
+    return row
+
+
+def next_up_id(team: Team) -> int | None:
+    own = Times.objects.filter(team=team).first()
+    return own.next_up_id if own is not None else None
+
+
+def next_up_choices(team: Team) -> list[User]:
+    """Who may be the next person up: the organisation's admins and its teams' members
+    graded team lead or above, outside this team's own leads."""
+    above = {Grade.TEAM_LEAD.value, Grade.MANAGER.value}
+    ids = set(
+        OrganisationAdmin.objects.filter(organisation_id=team.organisation_id).values_list(
+            "user_id", flat=True
+        )
+    ) | set(
+        Membership.objects.filter(
+            team__organisation_id=team.organisation_id, removed_at__isnull=True, grade__in=above
+        )
+        .exclude(team=team)
+        .values_list("user_id", flat=True)
+    )
+    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("display_name", "pk"))
+
+
+def escalation_target(team: Team, raiser_id: int, colleague_id: int) -> int | None:
+    """The team lead; when the lead is one of the two, the next person up (configured), then
+    an organisation admin. Seniority never blocks a concern."""
+    involved = {raiser_id, colleague_id}
+    leads = Membership.objects.filter(
+        team=team, role=Role.LEAD, removed_at__isnull=True, user__is_active=True
+    ).order_by("joined_at", "pk")
+    for user_id in leads.values_list("user_id", flat=True):
+        if user_id not in involved:
+            return user_id
+    own = Times.objects.filter(team=team).select_related("next_up").first()
+    up = own.next_up if own is not None else None
+    if up is not None and up.is_active and up.pk not in involved:
+        return up.pk
+    admins = OrganisationAdmin.objects.filter(
+        organisation_id=team.organisation_id, user__is_active=True
+    ).order_by("pk")
+    for user_id in admins.values_list("user_id", flat=True):
+        if user_id not in involved:
+            return user_id
+    return None
+
+
+def _direction(raiser: Membership, colleague: Membership) -> Direction:
+    up, down = Grade(colleague.grade).rank, Grade(raiser.grade).rank
+    if up > down:
+        return Direction.UPWARD
+    if up < down:
+        return Direction.DOWNWARD
+    return Direction.LEVEL
+
+
+# --- what is said ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Statement:
+    """The structure of a concern: what I noticed, why it matters to me, what I suggest,
+    what I am asking of you."""
+
+    noticed: str = ""
+    matters: str = ""
+    suggest: str = ""
+    asking: str = ""
+
+    def cleaned(self, *, first: bool) -> "Statement":
+        parts = Statement(
+            self.noticed.strip(), self.matters.strip(), self.suggest.strip(), self.asking.strip()
+        )
+        for field in ("noticed", "matters", "suggest", "asking"):
+            if len(getattr(parts, field)) > MAX_PART:
+                raise InvalidInput(
+                    _("Keep each part to a few sentences (at most %(n)d characters).")
+                    % {"n": MAX_PART},
+                    field=field,
+                )
+        if first and not parts.noticed:
+            raise InvalidInput(_("Say what you noticed."), field="noticed")
+        if first and not parts.asking:
+            raise InvalidInput(_("Say what you are asking of your colleague."), field="asking")
+        if not first and not any((parts.noticed, parts.matters, parts.suggest, parts.asking)):
+            raise InvalidInput(
+                _("Say what has changed, or what you are asking now."), field="noticed"
+            )
+        return parts
+
+
+def _entry(
+    row: Concern, kind: str, by: User | None, statement: Statement | None = None, **more: str
+) -> Entry:
+    said = statement or Statement()
+    return Entry.objects.create(
+        concern=row,
+        kind=kind,
+        level=row.level,
+        by=by,
+        at=timezone.now(),
+        noticed=said.noticed,
+        matters=said.matters,
+        suggest=said.suggest,
+        asking=said.asking,
+        **more,
+    )
+
+
+def _schedule(row: Concern) -> None:
+    """Set the next deadline and have the worker look then, if it is still unanswered."""
+    from ropeteam.concerns.tasks import unanswered  # noqa: PLC0415  tasks import actions
+
+    if row.state != State.RAISED:
+        row.due_at = None
+        return
+    row.due_at = timezone.now() + times(row.team)[Level(row.level)]
+    unanswered.using(run_after=row.due_at).enqueue(row.pk, row.round)
+
+
+def _store(row: Concern, before: flow.Concern, after: flow.Concern) -> None:
+    """Write the flow's new state to the row; escalating when it has just escalated."""
+    row.level, row.state = after.level, after.state
+    row.challenges, row.resent = after.challenges, after.resent
+    row.resolution = after.resolution.value if after.resolution else ""
+    if after.escalated and not before.escalated:
+        _escalate(row)
+
+
+def _escalate(row: Concern) -> None:
+    """It goes to the lead (or the next person up): they may see it from now on."""
+    row.escalated_at = timezone.now()
+    if current_membership(User(pk=row.escalate_to_id), row.team_id) is not None:
+        conversations.add_participant(
+            conversation_id=row.conversation_id, user_id=row.escalate_to_id
+        )
+    _entry(row, Entry.Kind.ESCALATED, None)
+    record(
+        actor=None,
+        action="concerns.escalated",
+        target=row,
+        team_id=row.team_id,
+        data={"to": row.escalate_to_id, "level": Level(row.level).name.lower()},
+    )
+    _alert(row, "concern_escalated", {row.escalate_to_id}, row.raiser_id)
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+
+def raise_concern(
+    *,
+    actor: User,
+    team: Team,
+    colleague_id: int,
+    level: str,
+    statement: Statement,
+    case_id: int | None = None,
+) -> Concern:
+    """Raise a concern with a colleague, at any level; they are told at once."""
+    require(actor, team, Permission.VIEW_TEAM)
+    level_value = _level(level)
+    statement = statement.cleaned(first=True)
+    mine = current_membership(actor, team.pk)
+    theirs = current_membership(User(pk=colleague_id), team.pk)
+    if mine is None or theirs is None:
+        raise NotFound(_("No such colleague in this team."), field="colleague_id")
+    case = None
+    if case_id is not None:
+        case = access_case(actor, case_id)
+        if case.team_id != team.pk:
+            raise NotFound(_("No such case."), field="case_id")
+    target = escalation_target(team, actor.pk, colleague_id)
+    if target is None:
+        raise _refused(Refused("escalation_target"))
+    try:
+        after = flow.raise_concern(
+            raiser=actor.pk, colleague=colleague_id, escalate_to=target, level=level_value
+        )
+    except Refused as error:
+        raise _refused(error) from None
+    with transaction.atomic():
+        row = Concern.objects.create(
+            team=team,
+            raiser=actor,
+            colleague_id=colleague_id,
+            escalate_to_id=target,
+            direction=_direction(mine, theirs),
+            case=case,
+            created_at=timezone.now(),
+            level=level_value,
+            conversation=conversations.start_group(
+                team=team, member_ids=[actor.pk, colleague_id], created_by=actor
+            ),
+        )
+        _entry(row, Entry.Kind.RAISED, actor, statement)
+        record(
+            actor=actor,
+            action="concerns.raised",
+            target=row,
+            team_id=team.pk,
+            data={"level": level_value.name.lower(), "case": case.pk if case else None},
+        )
+        _alert(row, "concern_raised", {colleague_id}, actor.pk)
+        _store(row, flow.Concern(actor.pk, colleague_id, target, level_value), after)
+        _schedule(row)
+        row.save()
+        _tell(row, "raised")
+    return row
+
+
+def _level(value: str) -> Level:
+    found = {level.name.lower(): level for level in Level}.get(str(value).lower())
+    if found is None:
+        raise InvalidInput(_("Choose a level: probe, alert, challenge or escalate."), field="level")
+    return found
+
+
+def respond(*, actor: User, concern: Concern, response: str, text: str = "") -> Concern:
+    """The colleague answers: acknowledges with a reply, accepts a Thinking Together (made
+    at once and linked), or explains how they see it differently."""
+    answer = parse_choice(Response, response, field="response", label=_("response"))
+    text = text.strip()
+    if len(text) > MAX_REPLY:
+        raise InvalidInput(
+            _("Keep it short: at most %(n)d characters.") % {"n": MAX_REPLY}, field="text"
+        )
+    if answer != Response.THINK_TOGETHER and not text:
+        raise InvalidInput(_("Write a reply for your colleague."), field="text")
+    with transaction.atomic():
+        row, before = _locked(concern)
+        try:
+            after = flow.respond(before, by=actor.pk, response=answer)
+        except Refused as error:
+            raise _refused(error) from None
+        now = timezone.now()
+        if answer == Response.THINK_TOGETHER:
+            if row.consultation_id is not None:
+                raise Conflict(_("A Thinking Together about this concern has already started."))
+            row.consultation = thinking.begin_together(
+                team=row.team,
+                seeker_id=row.raiser_id,
+                helper_id=actor.pk,
+                task=Task.UNDERSTANDING,
+                case_id=row.case_id,
+            )
+        _store(row, before, after)
+        row.first_response_at = row.first_response_at or now
+        row.due_at = None
+        row.save()
+        _entry(row, Entry.Kind.RESPONDED, actor, response=answer.value, text=text)
+        record(
+            actor=actor,
+            action="concerns.responded",
+            target=row,
+            team_id=row.team_id,
+            data={"response": answer.value},
+        )
+        _tell(row, "responded")
+    return row
+
+
+def step_up(*, actor: User, concern: Concern, statement: Statement) -> Concern:
+    """The raiser is not satisfied: the next level, with what is said now, keeping the rest."""
+    statement = statement.cleaned(first=False)
+    with transaction.atomic():
+        row, before = _locked(concern)
+        try:
+            after = flow.step_up(before, by=actor.pk)
+        except Refused as error:
+            raise _refused(error) from None
+        return _again(
+            row,
+            before=before,
+            after=after,
+            actor=actor,
+            statement=statement,
+            kind=Entry.Kind.STEPPED_UP,
+        )
+
+
+def challenge_again(*, actor: User, concern: Concern, statement: Statement) -> Concern:
+    """At Challenge, challenge once more: the second challenge takes it to the lead."""
+    statement = statement.cleaned(first=False)
+    with transaction.atomic():
+        row, before = _locked(concern)
+        try:
+            after = flow.challenge_again(before, by=actor.pk)
+        except Refused as error:
+            raise _refused(error) from None
+        return _again(
+            row,
+            before=before,
+            after=after,
+            actor=actor,
+            statement=statement,
+            kind=Entry.Kind.CHALLENGED,
+        )
+
+
+def _again(
+    row: Concern,
+    *,
+    before: flow.Concern,
+    after: flow.Concern,
+    actor: User,
+    statement: Statement,
+    kind: str,
+) -> Concern:
+    """A new round: the colleague is asked to respond again, with a new deadline."""
+    row.round += 1
+    _store(row, before, after)
+    _entry(row, kind, actor, statement)
+    _schedule(row)
+    row.save()
+    record(
+        actor=actor,
+        action=f"concerns.{kind}",
+        target=row,
+        team_id=row.team_id,
+        data={"level": after.level.name.lower()},
+    )
+    _alert(row, "concern_raised", {row.colleague_id}, actor.pk)
+    _tell(row, kind)
+    return row
+
+
+def unanswered_now(*, concern_id: int, round_: int) -> str:
+    """Its time passed without a response: re-send it once, then escalate it.
+
+    Returns what happened ("resent", "escalated" or "" when there was nothing to do: it was
+    answered, resolved, moved on to a new round, or this deadline fired before), so a
+    deadline that runs twice changes nothing the second time.
+    """
+    with transaction.atomic():
+        row = (
+            Concern.objects.select_for_update().select_related("team").filter(pk=concern_id).first()
+        )
+        if row is None or row.round != round_ or row.state != State.RAISED:
+            return ""
+        if row.due_at is not None and row.due_at > timezone.now():
+            return ""  # an early or stale run: the deadline in force is later
+        before = concern_of(row)
+        after, happened = flow.unanswered(before)
+        if not happened:
+            row.due_at = None
+            row.save(update_fields=["due_at"])
+            return ""
+        _store(row, before, after)
+        if happened == "resent":
+            _entry(row, Entry.Kind.RESENT, None)
+            record(actor=None, action="concerns.resent", target=row, team_id=row.team_id)
+            _alert(row, "concern_resent", {row.colleague_id}, row.raiser_id)
+            _schedule(row)
+        else:
+            row.due_at = None
+        row.save()
+        _tell(row, happened)
+    return happened
+
+
+def resolve(*, actor: User, concern: Concern, resolution: str, text: str = "") -> Concern:
+    """The raiser records how it ended: resolved, resolved with a change, or not resolved
+    and escalated (which takes it to the lead if it had not gone already)."""
+    outcome = parse_choice(Resolution, resolution, field="resolution", label=_("resolution"))
+    text = text.strip()
+    if len(text) > MAX_REPLY:
+        raise InvalidInput(
+            _("Keep it short: at most %(n)d characters.") % {"n": MAX_REPLY}, field="text"
+        )
+    with transaction.atomic():
+        row, before = _locked(concern)
+        try:
+            after = flow.resolve(before, by=actor.pk, resolution=outcome)
+        except Refused as error:
+            raise _refused(error) from None
+        _store(row, before, after)
+        row.resolved_at, row.due_at = timezone.now(), None
+        row.save()
+        _entry(row, Entry.Kind.RESOLVED, actor, resolution=outcome.value, text=text)
+        record(
+            actor=actor,
+            action="concerns.resolved",
+            target=row,
+            team_id=row.team_id,
+            data={"resolution": outcome.value},
+        )
+        _tell(row, "resolved")
+    return row

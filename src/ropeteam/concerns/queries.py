@@ -1,0 +1,135 @@
+"""Reads of concerns: mine (raised, received, escalated to me), one concern, and the team's
+figures for the lead, which never name anyone or show a group small enough to point at them.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from statistics import median
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from ropeteam.audit.log import record
+from ropeteam.concerns.flow import Level, State
+from ropeteam.concerns.models import Concern, Direction, Entry
+from ropeteam.people.models import Team, User
+
+
+def mine(user: User) -> QuerySet[Concern]:
+    """Every concern I raised, that was raised with me, or that was escalated to me, in the
+    teams I am in now (the one escalated to me wherever it is); open ones first."""
+    teams = user.memberships.filter(removed_at__isnull=True).values("team_id")
+    return (
+        Concern.objects.filter(
+            (Q(raiser=user) | Q(colleague=user)) & Q(team_id__in=teams)
+            | Q(escalate_to=user, escalated_at__isnull=False)
+        )
+        .select_related("team", "raiser", "colleague", "escalate_to")
+        .order_by("resolved_at", "-created_at", "-id")
+    )
+
+
+def waiting_for(user: User) -> QuerySet[Concern]:
+    """Concerns raised with me that wait for my response: they stay on my home screen."""
+    teams = user.memberships.filter(removed_at__isnull=True).values("team_id")
+    return (
+        Concern.objects.filter(colleague=user, state=State.RAISED, team_id__in=teams)
+        .select_related("raiser")
+        .order_by("created_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class Detail:
+    concern: Concern
+    entries: list[Entry]
+
+
+def view_concern(*, viewer: User, concern: Concern) -> Detail:
+    """One concern with its exchange; reading one linked to a case is audited."""
+    if concern.case_id is not None:
+        record(
+            actor=viewer,
+            action="concerns.viewed",
+            target=concern,
+            team_id=concern.team_id,
+            data={"case": concern.case_id},
+        )
+    return Detail(concern=concern, entries=list(concern.entries.select_related("by")))
+
+
+# --- the lead's figures ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A count, or None when it is under the threshold and would point at people."""
+
+    key: str
+    count: int | None
+
+
+@dataclass(frozen=True)
+class Activity:
+    since: datetime
+    min_group: int
+    raised: int | None  # None: too few concerns in the period to show anything
+    by_level: list[Figure]
+    by_direction: list[Figure]
+    answered_before_escalation: int | None
+    median_response_seconds: float | None
+
+
+def min_group() -> int:
+    return int(settings.CONCERNS_MIN_GROUP)
+
+
+def _suppressed(counts: dict[str, int], keys: list[str], threshold: int) -> list[Figure]:
+    """Counts under the threshold are hidden; when exactly one is hidden, the next smallest
+    goes too, so the hidden one cannot be worked out from the total."""
+    hidden = {k for k in keys if 0 < counts.get(k, 0) < threshold}
+    if len(hidden) == 1:
+        shown = sorted((counts.get(k, 0), k) for k in keys if k not in hidden and counts.get(k))
+        if shown:
+            hidden.add(shown[0][1])
+    return [Figure(k, None if k in hidden else counts.get(k, 0)) for k in keys]
+
+
+def activity(team: Team, *, days: int = 90) -> Activity:
+    """Concerns in the team over the period by level reached, by direction relative to grade
+    (how safe it is to speak up), and how fast they were answered: no names, no words."""
+    since = timezone.now() - timedelta(days=days)
+    threshold = min_group()
+    rows = list(
+        Concern.objects.filter(team=team, created_at__gte=since).values(
+            "level", "direction", "created_at", "first_response_at", "escalated_at"
+        )
+    )
+    if len(rows) < threshold:
+        return Activity(since, threshold, None, [], [], None, None)
+    levels: dict[str, int] = {}
+    directions: dict[str, int] = {}
+    for row in rows:
+        level = Level(row["level"]).name.lower()
+        levels[level] = levels.get(level, 0) + 1
+        directions[row["direction"]] = directions.get(row["direction"], 0) + 1
+    responses = [
+        (r["first_response_at"] - r["created_at"]).total_seconds()
+        for r in rows
+        if r["first_response_at"] is not None
+    ]
+    in_time = sum(
+        1 for r in rows if r["first_response_at"] is not None and r["escalated_at"] is None
+    )
+    return Activity(
+        since=since,
+        min_group=threshold,
+        raised=len(rows),
+        by_level=_suppressed(levels, [lv.name.lower() for lv in Level], threshold),
+        by_direction=_suppressed(directions, [d.value for d in Direction], threshold),
+        answered_before_escalation=(
+            in_time if in_time >= threshold and not 0 < len(rows) - in_time < threshold else None
+        ),
+        median_response_seconds=median(responses) if len(responses) >= threshold else None,
+    )
