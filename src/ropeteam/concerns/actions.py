@@ -476,9 +476,9 @@ def _again(
     kind: str,
 ) -> Concern:
     """A new round: the colleague is asked to respond again, with a new deadline."""
-    row.round += 1
+    row.round, row.level = row.round + 1, after.level
+    _entry(row, kind, actor, statement)  # what was said, then what it led to
     _store(row, before, after)
-    _entry(row, kind, actor, statement)
     _schedule(row)
     row.save()
     record(
