@@ -300,3 +300,28 @@ def test_reading_a_case_linked_concern_is_audited(world: World) -> None:
     concern = raise_one(world, actor=world.sam, case_id=world.sams_case.pk)
     queries.view_concern(viewer=world.morgan, concern=concern)
     assert [e.actor_id for e in audit_entries("concerns.viewed")] == [world.morgan.pk]
+
+
+def test_the_next_person_up_loses_sight_of_it_once_no_longer_above_the_team(
+    world: World,
+) -> None:
+    actions.set_times(
+        actor=world.priya,
+        team=world.northside,
+        answer_within=dict(actions.DEFAULT_TIMES),
+        next_up_id=world.kim.pk,
+    )
+    concern = raise_one(world, colleague_id=world.priya.pk, level="escalate")
+    assert access_concern(world.kim, concern.pk) == concern
+    people.change_member(
+        actor=world.admin,
+        membership=world.riverside.memberships.get(user=world.lee),
+        role="lead",
+        grade="team_lead",
+    )
+    people.remove_member(
+        actor=world.admin, membership=world.riverside.memberships.get(user=world.kim)
+    )
+    with pytest.raises(NotFound):
+        access_concern(world.kim, concern.pk)
+    assert list(queries.mine(world.kim)) == []

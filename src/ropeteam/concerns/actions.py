@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ropeteam.audit.log import record
 from ropeteam.cases.access import access_case
 from ropeteam.concerns import flow
+from ropeteam.concerns.access import ABOVE_TEAM, is_above
 from ropeteam.concerns.flow import Level, Refused, Resolution, Response, State
 from ropeteam.concerns.models import Concern, Direction, Entry, Times
 from ropeteam.conversations import actions as conversations
@@ -175,14 +176,15 @@ def next_up_id(team: Team) -> int | None:
 def next_up_choices(team: Team) -> list[User]:
     """Who may be the next person up: the organisation's admins and its teams' members
     graded team lead or above, outside this team's own leads."""
-    above = {Grade.TEAM_LEAD.value, Grade.MANAGER.value}
     ids = set(
         OrganisationAdmin.objects.filter(organisation_id=team.organisation_id).values_list(
             "user_id", flat=True
         )
     ) | set(
         Membership.objects.filter(
-            team__organisation_id=team.organisation_id, removed_at__isnull=True, grade__in=above
+            team__organisation_id=team.organisation_id,
+            removed_at__isnull=True,
+            grade__in=ABOVE_TEAM,
         )
         .exclude(team=team)
         .values_list("user_id", flat=True)
@@ -202,7 +204,7 @@ def escalation_target(team: Team, raiser_id: int, colleague_id: int) -> int | No
             return user_id
     own = Times.objects.filter(team=team).select_related("next_up").first()
     up = own.next_up if own is not None else None
-    if up is not None and up.is_active and up.pk not in involved:
+    if up is not None and up.is_active and up.pk not in involved and is_above(up, team):
         return up.pk
     admins = OrganisationAdmin.objects.filter(
         organisation_id=team.organisation_id, user__is_active=True

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ropeteam.audit.log import record
+from ropeteam.concerns.access import ABOVE_TEAM
 from ropeteam.concerns.flow import Level, State
 from ropeteam.concerns.models import Concern, Direction, Entry
 from ropeteam.people.models import Team, User
@@ -18,12 +19,18 @@ from ropeteam.people.models import Team, User
 
 def mine(user: User) -> QuerySet[Concern]:
     """Every concern I raised, that was raised with me, or that was escalated to me, in the
-    teams I am in now (the one escalated to me wherever it is); open ones first."""
+    teams I am in now (one escalated to me also while I am above its team); open first."""
     teams = user.memberships.filter(removed_at__isnull=True).values("team_id")
+    above = set(user.org_admin_roles.values_list("organisation_id", flat=True)) | set(
+        user.memberships.filter(removed_at__isnull=True, grade__in=ABOVE_TEAM).values_list(
+            "team__organisation_id", flat=True
+        )
+    )
     return (
         Concern.objects.filter(
             (Q(raiser=user) | Q(colleague=user)) & Q(team_id__in=teams)
             | Q(escalate_to=user, escalated_at__isnull=False)
+            & (Q(team_id__in=teams) | Q(team__organisation_id__in=above))
         )
         .select_related("team", "raiser", "colleague", "escalate_to")
         .order_by("resolved_at", "-created_at", "-id")
