@@ -1,5 +1,8 @@
 import base64
+import json
 import os
+import subprocess
+import sys
 
 import pytest
 from cryptography.exceptions import InvalidTag
@@ -47,5 +50,28 @@ def test_a_value_whose_key_is_gone_fails_loudly() -> None:
         decrypt(stored, context="c")
 
 
-def test_keys_are_base64_in_configuration() -> None:
-    assert len(base64.urlsafe_b64encode(_key())) == 44
+def _configured_keys(raw: str) -> subprocess.CompletedProcess[str]:
+    """Load the settings module in a fresh interpreter with this ROPETEAM_ENCRYPTION_KEYS."""
+    code = (
+        "import json, ropeteam.config.settings as s;"
+        "print(json.dumps([[k, v.hex()] for k, v in s.ENCRYPTION_KEYS.items()]))"
+    )
+    env = {**os.environ, "ROPETEAM_ENCRYPTION_KEYS": raw}
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_keys_are_read_from_configuration_as_base64_first_one_first() -> None:
+    new, old = _key(), _key()
+    unpadded = base64.urlsafe_b64encode(old).decode().rstrip("=")
+    loaded = _configured_keys(f"k2:{base64.urlsafe_b64encode(new).decode()}, k1:{unpadded}")
+    assert loaded.returncode == 0, loaded.stderr
+    assert json.loads(loaded.stdout) == [["k2", new.hex()], ["k1", old.hex()]]
+
+
+def test_a_key_id_configured_twice_is_refused() -> None:
+    key = base64.urlsafe_b64encode(_key()).decode()
+    loaded = _configured_keys(f"k1:{key},k1:{key}")
+    assert loaded.returncode != 0
+    assert "names key 'k1' twice" in loaded.stderr
