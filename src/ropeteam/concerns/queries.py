@@ -32,7 +32,7 @@ def mine(user: User) -> QuerySet[Concern]:
             | Q(escalate_to=user, escalated_at__isnull=False)
             & (Q(team_id__in=teams) | Q(team__organisation_id__in=above))
         )
-        .select_related("team", "raiser", "colleague", "escalate_to")
+        .select_related("team", "raiser", "colleague", "escalate_to", "case")
         .order_by("resolved_at", "-created_at", "-id")
     )
 
