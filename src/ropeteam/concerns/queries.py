@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from statistics import median
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from ropeteam.audit.log import record
@@ -33,7 +33,7 @@ def mine(user: User) -> QuerySet[Concern]:
             & (Q(team_id__in=teams) | Q(team__organisation_id__in=above))
         )
         .select_related("team", "raiser", "colleague", "escalate_to", "case")
-        .order_by("resolved_at", "-created_at", "-id")
+        .order_by(F("resolved_at").asc(nulls_first=True), "-created_at", "-id")
     )
 
 
