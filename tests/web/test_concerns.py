@@ -253,6 +253,14 @@ def test_the_lead_finds_it_in_her_list_once_escalated(world: World, as_user: Any
     assert _url("web:concern", concern) in html
 
 
+def test_open_concerns_come_before_resolved_ones(world: World, as_user: Any) -> None:
+    still_open = _raise(world)
+    resolved = _raise(world, colleague_id=world.sam.pk)
+    actions.resolve(actor=world.alex, concern=resolved, resolution="resolved")
+    html = page_text(as_user("alex").get(reverse("web:concerns")))
+    assert html.index(_url("web:concern", still_open)) < html.index(_url("web:concern", resolved))
+
+
 def test_the_list_reads_the_database_a_fixed_number_of_times(world: World) -> None:
     client = world.client_for(world.alex)
 
