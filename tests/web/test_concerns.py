@@ -479,6 +479,16 @@ def test_challenging_again_only_at_challenge_and_twice_takes_it_to_the_lead(
     assert as_user("priya").get(_url("web:concern", concern)).status_code == 200
 
 
+def test_stepping_up_from_escalate_is_refused_with_the_reason(world: World, as_user: Any) -> None:
+    concern = _raise(world, level="escalate")
+    alex = as_user("alex")
+    assert "Step up" not in page_text(alex.get(_url("web:concern", concern)))
+    before = _written(concern)
+    response = alex.post(_url("web:concern_step_up", concern), {"step-asking": "More"})
+    assert refused(response, "This concern is already at Escalate.")
+    assert _written(concern) == before
+
+
 def test_the_raiser_records_how_it_ended_and_then_nothing_more_is_asked(
     world: World, as_user: Any
 ) -> None:
