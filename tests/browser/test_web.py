@@ -131,8 +131,11 @@ def test_every_page_priya_can_open_passes_axe(visit: Callable[..., Visit]) -> No
         tab.sign_in("priya")
         page = tab.page
         tab.check()
-        for link in ("Team", "Rota", "Cases", "Invitations", "Settings"):
+        for link in ("Team", "Rota", "Cases", "Invitations", "Settings", "Concerns"):
             page.get_by_role("navigation", name="Main").get_by_role("link", name=link).click()
+            tab.check()
+        for path in ("/concerns/new/", "/concerns/settings/", "/concerns/activity/"):
+            page.goto(path)
             tab.check()
         page.goto("/team/")
         page.get_by_role("link", name="Manage Alex Novak").click()

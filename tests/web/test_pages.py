@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from ropeteam.concerns import actions as concerns
 from ropeteam.conversations import actions as conversations
 from ropeteam.thinking import actions as thinking
 from tests.conftest import World
@@ -27,6 +28,11 @@ SIGNED_IN_PAGES = [
     ("web:teams", {}),
     ("web:conversations", {}),
     ("web:conversation", {"conversation_id": 1}),
+    ("web:concerns", {}),
+    ("web:concern_new", {}),
+    ("web:concern_activity", {}),
+    ("web:concern_times", {}),
+    ("web:concern", {"concern_id": 1}),
 ]
 FORMS = [
     ("web:availability", {}),
@@ -40,6 +46,10 @@ FORMS = [
     ("web:team_choose", {"team_id": 1}),
     ("web:team_new", {"organisation_id": 1}),
     ("web:conversation_start", {"user_id": 1}),
+    ("web:concern_respond", {"concern_id": 1}),
+    ("web:concern_step_up", {"concern_id": 1}),
+    ("web:concern_challenge", {"concern_id": 1}),
+    ("web:concern_resolve", {"concern_id": 1}),
 ]
 
 
@@ -77,7 +87,23 @@ def _priyas_pages(world: World) -> list[str]:
         reverse("web:thinking_quick"),
         reverse("web:thinking_activity"),
         reverse("web:thinking", args=[_priyas_consultation(world)]),
+        reverse("web:concerns"),
+        reverse("web:concern_new"),
+        reverse("web:concern_activity"),
+        reverse("web:concern_times"),
+        reverse("web:concern", args=[_priyas_concern(world)]),
     ]
+
+
+def _priyas_concern(world: World) -> int:
+    """Morgan raised something with Priya."""
+    return concerns.raise_concern(
+        actor=world.morgan,
+        team=world.northside,
+        colleague_id=world.priya.pk,
+        level="probe",
+        statement=concerns.Statement(noticed="The rota", asking="Can we talk?"),
+    ).pk
 
 
 def _priyas_consultation(world: World) -> int:
@@ -171,7 +197,14 @@ def test_a_stale_form_gets_a_plain_words_403(world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/team/members/{n}/", "/cases/{n}/", "/team/rota/{n}/remove/", "/teams/{n}/choose/"]
+    "path",
+    [
+        "/team/members/{n}/",
+        "/cases/{n}/",
+        "/team/rota/{n}/remove/",
+        "/teams/{n}/choose/",
+        "/concerns/{n}/",
+    ],
 )
 def test_an_id_too_long_for_any_database_is_a_404(as_user: Any, path: str) -> None:
     response = as_user("priya").get(path.format(n="9" * 30))

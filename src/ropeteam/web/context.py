@@ -29,6 +29,9 @@ SECTIONS = {
     "conversations": "conversations",
     "conversation": "conversations",
     "teams": "teams",
+    **dict.fromkeys(
+        ("concerns", "concern_new", "concern", "concern_activity", "concern_times"), "concerns"
+    ),
     **dict.fromkeys(("visits", "visit_new", "visit", "visit_chain"), "visits"),
     **dict.fromkeys(
         ("thinking_history", "thinking_new", "thinking_quick", "thinking_activity", "thinking"),

@@ -4,6 +4,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ropeteam.cases.flow import AgeBand, RiskLevel
+from ropeteam.concerns.flow import Level, Resolution, Response
+from ropeteam.concerns.flow import State as ConcernState
 from ropeteam.people.flow import Grade, Role, Status
 from ropeteam.thinking.flow import Met, Mode, NextStep, State, Step, Task, Urgency
 
@@ -95,6 +97,42 @@ CONSULTATION_STATE: dict[str, Promise] = {
     State.CLOSED: _("Closed"),
     State.CANCELLED: _("Cancelled"),
 }
+# Graded assertiveness (domain/AMBIT.md): the levels, keyed by their stored number.
+LEVEL: dict[str, Promise] = {
+    str(Level.PROBE.value): _("Probe"),
+    str(Level.ALERT.value): _("Alert"),
+    str(Level.CHALLENGE.value): _("Challenge"),
+    str(Level.ESCALATE.value): _("Escalate"),
+}
+LEVEL_MEANING: dict[str, Promise] = {
+    str(Level.PROBE.value): _("a curious question: “I noticed…, help me understand…”"),
+    str(Level.ALERT.value): _("name the concern in the first person: “I am concerned about…”"),
+    str(Level.CHALLENGE.value): _(
+        "“I am uncomfortable; this is a safety issue”, with what could happen and what you "
+        "propose, asking for agreement"
+    ),
+    str(Level.ESCALATE.value): _("stop the line: the team lead is involved at once"),
+}
+CONCERN_STATE: dict[str, Promise] = {
+    ConcernState.RAISED: _("Waiting for a response"),
+    ConcernState.RESPONDED: _("Answered"),
+    ConcernState.RESOLVED: _("Resolved"),
+}
+RESPONSE: dict[str, Promise] = {
+    Response.ACKNOWLEDGE: _("I hear you: acknowledge, with a reply"),
+    Response.THINK_TOGETHER: _("Let's think it through together: a Thinking Together starts now"),
+    Response.SEE_DIFFERENTLY: _("I see it differently: explain how"),
+}
+RESOLUTION: dict[str, Promise] = {
+    Resolution.RESOLVED: _("Resolved"),
+    Resolution.CHANGED: _("Resolved with a change"),
+    Resolution.ESCALATED: _("Not resolved, and escalated"),
+}
+DIRECTION: dict[str, Promise] = {
+    "upward": _("Upward: with someone of a higher grade"),
+    "level": _("Level: with someone of the same grade"),
+    "downward": _("Downward: with someone of a lower grade"),
+}
 # What each role is prompted with at each step. The helper's step 3 starts with the
 # worker's own state ("own oxygen mask first") before the young person and the others.
 PROMPTS: dict[tuple[str, int], tuple[Promise, ...]] = {
@@ -151,6 +189,12 @@ KINDS = {
     "met": MET,
     "next_step": NEXT_STEP,
     "consultation_state": CONSULTATION_STATE,
+    "level": LEVEL,
+    "level_meaning": LEVEL_MEANING,
+    "concern_state": CONCERN_STATE,
+    "response": RESPONSE,
+    "resolution": RESOLUTION,
+    "direction": DIRECTION,
 }
 
 

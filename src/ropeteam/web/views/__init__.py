@@ -7,6 +7,15 @@ secret is shown once.
 
 from ropeteam.web.views.account import team_choose, team_new, teams, token_revoke, tokens
 from ropeteam.web.views.cases import case_detail, case_edit, case_list, case_new, case_risk
+from ropeteam.web.views.concerns import activity as concern_activity
+from ropeteam.web.views.concerns import challenge as concern_challenge
+from ropeteam.web.views.concerns import detail as concern_detail
+from ropeteam.web.views.concerns import mine as concern_list
+from ropeteam.web.views.concerns import new as concern_new
+from ropeteam.web.views.concerns import resolve as concern_resolve
+from ropeteam.web.views.concerns import respond as concern_respond
+from ropeteam.web.views.concerns import step_up as concern_step_up
+from ropeteam.web.views.concerns import times as concern_times
 from ropeteam.web.views.conversations import (
     conversation_detail,
     conversation_list,
@@ -64,6 +73,15 @@ __all__ = [
     "case_list",
     "case_new",
     "case_risk",
+    "concern_activity",
+    "concern_challenge",
+    "concern_detail",
+    "concern_list",
+    "concern_new",
+    "concern_resolve",
+    "concern_respond",
+    "concern_step_up",
+    "concern_times",
     "conversation_detail",
     "conversation_list",
     "conversation_start",

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ropeteam.concerns import queries as concerns
 from ropeteam.people import actions, queries
 from ropeteam.people.access import access_member, can, current_membership
 from ropeteam.people.flow import Permission
@@ -31,6 +32,7 @@ def _home_page(
         "rope": queries.rope_for(team, me),
         "availability": availability,
         "form": form or AvailabilityForm.showing(availability),
+        "concerns_waiting": list(concerns.waiting_for(me)),
         "asked_of_me": list(thinking.asked_of(me, team)),
         "my_actions": list(thinking.open_actions(me)),
         "open_now": list(

@@ -1,9 +1,10 @@
 // Every page: the service worker, the live client for signed-in people, the thread page,
-// Thinking Together following its events, the offline page's list of what waits, and
-// wiping the device at sign-out.
+// Thinking Together and concerns following their events, the offline page's list of what
+// waits, and wiping the device at sign-out.
 
 import { DATABASE, LiveClient, Outbox } from "./live.js";
 import { wireThread } from "./chat.js";
+import { wireConcerns } from "./concerns.js";
 import { wirePush } from "./push.js";
 import { wireThinking } from "./thinking.js";
 import { forgetAlarms, resendAlarms, wireVisits } from "./visit.js";
@@ -80,6 +81,7 @@ for (const form of document.querySelectorAll("form[data-sign-out]")) {
 }
 
 if (document.getElementById("thinking-data")) wireThinking(client, strings);
+if (document.getElementById("concern-data")) wireConcerns(client, strings);
 if (document.getElementById("visit-data")) wireVisits(client, strings);
 else resendAlarms();
 

@@ -10,6 +10,7 @@
 //   presence    the `presence` frame
 //   thinking    the `thinking` frame
 //   visit       the `visit` frame (ids, state and times of a field visit; never where)
+//   concern     the `concern` frame (ids, level and state of a concern; never its words)
 
 export const DATABASE = "ropeteam";
 const DATABASE_VERSION = 1;
@@ -358,6 +359,7 @@ export class LiveClient extends EventTarget {
       presence: () => this.emit("presence", frame),
       thinking: () => this.emit("thinking", frame),
       visit: () => this.emit("visit", frame),
+      concern: () => this.emit("concern", frame),
       error: () => this.refused(frame),
     }[frame.type];
     // Frame types this client does not know are ignored (protocol.md, "Versions").

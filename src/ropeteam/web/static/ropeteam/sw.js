@@ -4,7 +4,7 @@
 // no person's data. Pages, the API and the websocket always go to the network and are never
 // stored here: they may carry case content and messages (docs/security.md).
 
-const CACHE = "ropeteam-shell-v5";
+const CACHE = "ropeteam-shell-v6";
 const OFFLINE = "/offline";
 const SHELL = [
   OFFLINE,
@@ -15,6 +15,7 @@ const SHELL = [
   "/static/ropeteam/push.js",
   "/static/ropeteam/thinking.js",
   "/static/ropeteam/visit.js",
+  "/static/ropeteam/concerns.js",
 ];
 
 self.addEventListener("install", (event) => {
