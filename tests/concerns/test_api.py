@@ -12,7 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from ropeteam.audit.models import AuditEntry
@@ -358,6 +360,41 @@ def test_my_concerns_never_list_anyone_elses(world: World, api: Callable[[str], 
         "kim": [],
         "lee": [],
     }
+
+
+def test_listing_my_concerns_costs_the_same_queries_however_many_there_are(
+    world: World, api: Callable[[str], Api]
+) -> None:
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = alex.get("/concerns")
+        assert response.status_code == 200
+        return len(captured.captured_queries)
+
+    alex = api("alex")
+    for colleague in (world.morgan, world.sam, world.jo):
+        actions.raise_concern(
+            actor=world.alex,
+            team=world.northside,
+            colleague_id=colleague.pk,
+            level="probe",
+            statement=SAID,
+            case_id=world.sams_case.pk,
+        )
+    alex.get("/concerns")  # the token's first use writes last_used_at; measure what follows
+    few = count()
+    for colleague in (world.morgan, world.sam, world.jo, world.priya, world.dee):
+        actions.raise_concern(
+            actor=world.alex,
+            team=world.northside,
+            colleague_id=colleague.pk,
+            level="alert",
+            statement=SAID,
+            case_id=world.sams_case.pk,
+        )
+
+    assert len(alex.get("/concerns").json()) == 8
+    assert count() == few
 
 
 # --- responding, stepping up, resolving ------------------------------------------------------
