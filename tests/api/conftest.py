@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from ropeteam.audit.models import AuditEntry
 from ropeteam.cases.models import Case
+from ropeteam.concerns import actions as concerns
+from ropeteam.concerns.models import Concern, Entry, Times
 from ropeteam.people import actions as people
 from ropeteam.people import queries
 from ropeteam.people.models import DutyShift, Invitation, User
@@ -150,12 +152,27 @@ def visit(world: World) -> Visit:
 
 
 @pytest.fixture
+def concern(world: World) -> Concern:
+    """alex's Probe with morgan about sam's case: theirs alone until it is escalated."""
+    return concerns.raise_concern(
+        actor=world.alex,
+        team=world.northside,
+        colleague_id=world.morgan.pk,
+        level="probe",
+        statement=concerns.Statement(noticed="No second worker on Friday", asking="Pair up?"),
+        case_id=world.sams_case.pk,
+    )
+
+
+@pytest.fixture
 def northside_ids(
     world: World,
+    *,
     invitation: Invitation,
     shift: DutyShift,
     consultation: Consultation,
     visit: Visit,
+    concern: Concern,
 ) -> Ids:
     """Ids of real Northside things, named as the OpenAPI path parameters are."""
     return {
@@ -167,6 +184,7 @@ def northside_ids(
         "consultation_id": consultation.pk,
         "visit_id": visit.pk,
         "escalation_id": Escalation.objects.filter(visit=visit).order_by("step").last().pk,  # type: ignore[union-attr]
+        "concern_id": concern.pk,
     }
 
 
@@ -197,4 +215,11 @@ def northside_state(world: World) -> tuple[object, ...]:
             )
         ),
         ChainSettings.objects.filter(team=world.northside).count(),
+        list(
+            Concern.objects.filter(team=world.northside).values_list(
+                "pk", "level", "state", "round", "resent", "escalated_at", "due_at", "resolution"
+            )
+        ),
+        Entry.objects.filter(concern__team=world.northside).count(),
+        list(Times.objects.filter(team=world.northside).values_list()),
     )

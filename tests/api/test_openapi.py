@@ -3,6 +3,8 @@
 from collections.abc import Callable
 from typing import Any
 
+from ninja.openapi.schema import OpenAPISchema
+
 from ropeteam.api.main import api as ninja_api
 from tests.api.conftest import Api
 from tests.conftest import World
@@ -103,3 +105,34 @@ def test_every_route_of_the_api_is_in_the_document(world: World, api: Callable[[
 
     assert len(registered) >= 26
     assert registered == documented
+
+
+class _Recording(OpenAPISchema):
+    """The document, keeping every definition offered for each component name.
+
+    ninja keeps one component per name and lets the last definition win, so two schemas
+    (or enums) with one name make every operation using the first describe the second.
+    """
+
+    def __init__(self) -> None:
+        self.offered: dict[str, list[dict[str, Any]]] = {}
+        super().__init__(ninja_api, PREFIX + "/")
+
+    def add_schema_definitions(self, definitions: dict[str, Any]) -> None:
+        for name, definition in definitions.items():
+            seen = self.offered.setdefault(name, [])
+            if definition not in seen:
+                seen.append(definition)
+        super().add_schema_definitions(definitions)
+
+
+def test_every_component_name_in_the_document_means_one_schema() -> None:
+    document = _Recording()
+
+    clashes = {
+        name: [d.get("enum") or sorted(d.get("properties", {})) for d in definitions]
+        for name, definitions in document.offered.items()
+        if len(definitions) > 1
+    }
+
+    assert clashes == {}

@@ -144,6 +144,37 @@ NORTHSIDE_ROUTES: list[Route] = [
     ("POST", "/visits/{visit_id}/alarm", None),
     ("POST", "/alerts/{escalation_id}/acknowledge", None),
     ("POST", "/alerts/{escalation_id}/resolve", lambda ids, w: {"outcome": "Reached her"}),
+    (
+        "POST",
+        "/teams/{team_id}/concerns",
+        lambda ids, w: {
+            "colleague_id": w.morgan.pk,
+            "level": "probe",
+            "noticed": "No second worker",
+            "asking": "Pair up?",
+        },
+    ),
+    ("GET", "/teams/{team_id}/concerns/activity", None),
+    ("GET", "/teams/{team_id}/concerns/times", None),
+    (
+        "PUT",
+        "/teams/{team_id}/concerns/times",
+        lambda ids, w: {
+            "probe_seconds": 60,
+            "alert_seconds": 60,
+            "challenge_seconds": 60,
+            "escalate_seconds": 60,
+        },
+    ),
+    ("GET", "/concerns/{concern_id}", None),
+    (
+        "POST",
+        "/concerns/{concern_id}/respond",
+        lambda ids, w: {"response": "acknowledge", "text": "Yes, let's"},
+    ),
+    ("POST", "/concerns/{concern_id}/step-up", lambda ids, w: {"asking": "Today, please"}),
+    ("POST", "/concerns/{concern_id}/challenge", lambda ids, w: {"asking": "Today, please"}),
+    ("POST", "/concerns/{concern_id}/resolve", lambda ids, w: {"resolution": "resolved"}),
 ]
 ROUTE_IDS = [f"{method} {path}" for method, path, _body in NORTHSIDE_ROUTES]
 
@@ -185,14 +216,21 @@ def test_outsider_gets_404_for_every_northside_resource_and_changes_nothing(
     assert AuditEntry.objects.count() == audited  # not even an audited read
 
 
-def test_the_outsider_walk_covers_every_team_case_and_consultation_endpoint() -> None:
+def test_the_outsider_walk_covers_every_team_case_consultation_visit_and_concern_endpoint() -> None:
     documented = {
         (method.upper(), path.removeprefix("/api/v1"))
         for path, operations in ninja_api.get_openapi_schema()["paths"].items()
         for method in operations
         if any(
             f"{{{name}}}" in path
-            for name in ("team_id", "case_id", "consultation_id", "visit_id", "escalation_id")
+            for name in (
+                "team_id",
+                "case_id",
+                "consultation_id",
+                "visit_id",
+                "escalation_id",
+                "concern_id",
+            )
         )
     }
     walked = {(method, path) for method, path, _body in NORTHSIDE_ROUTES}

@@ -209,6 +209,24 @@ def test_the_two_challenge_rule_takes_it_to_the_lead(world: World) -> None:
     ]
 
 
+def test_it_goes_to_whoever_leads_the_team_when_it_is_escalated(world: World) -> None:
+    concern = raise_one(world)
+    # Before its deadlines pass, kim takes over as Northside's lead and priya leaves.
+    people.add_member(
+        actor=world.admin, team=world.northside, user=world.kim, role="lead", grade="team_lead"
+    )
+    leaving = world.northside.memberships.get(user=world.priya, removed_at__isnull=True)
+    people.remove_member(actor=world.admin, membership=leaving)
+    fire(concern)
+    assert fire(concern) == "escalated"
+    concern.refresh_from_db()
+    assert concern.escalate_to_id == world.kim.pk
+    assert access_concern(world.kim, concern.pk) == concern
+    with pytest.raises(NotFound):
+        access_concern(world.priya, concern.pk)  # no longer in the team, never told
+    assert [e.data["to"] for e in audit_entries("concerns.escalated")] == [world.kim.pk]
+
+
 def test_a_concern_about_the_lead_goes_to_the_next_person_up(world: World) -> None:
     with pytest.raises(NotFound):
         actions.set_times(

@@ -299,6 +299,11 @@ def _store(row: Concern, before: flow.Concern, after: flow.Concern) -> None:
 
 def _escalate(row: Concern) -> None:
     """It goes to the lead (or the next person up): they may see it from now on."""
+    # Whoever that is now: the lead chosen when it was raised may have left the team since,
+    # and would otherwise be shown it while the team's lead never was.
+    row.escalate_to_id = (
+        escalation_target(row.team, row.raiser_id, row.colleague_id) or row.escalate_to_id
+    )
     row.escalated_at = timezone.now()
     if current_membership(User(pk=row.escalate_to_id), row.team_id) is not None:
         conversations.add_participant(

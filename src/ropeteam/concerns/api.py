@@ -10,11 +10,11 @@ from ropeteam.concerns import actions, queries
 from ropeteam.concerns.access import access_concern
 from ropeteam.concerns.flow import Level
 from ropeteam.concerns.schemas import (
-    ActivityOut,
+    ConcernActivityOut,
+    ConcernDetailOut,
     ConcernOut,
-    DetailOut,
+    ConcernResolveIn,
     RaiseIn,
-    ResolveIn,
     RespondIn,
     StatementIn,
     TimesIn,
@@ -28,18 +28,20 @@ from ropeteam.people.schemas import PathId
 router = Router(tags=["concerns"])
 
 
-def _detail(request: HttpRequest, concern_id: int) -> DetailOut:
+def _detail(request: HttpRequest, concern_id: int) -> ConcernDetailOut:
     user = actor(request)
     concern = access_concern(user, concern_id)
-    return DetailOut.of_detail(queries.view_concern(viewer=user, concern=concern))
+    return ConcernDetailOut.of_detail(queries.view_concern(viewer=user, concern=concern))
 
 
 @router.post(
     "/teams/{team_id}/concerns",
-    response={201: DetailOut},
+    response={201: ConcernDetailOut},
     summary="Raise a concern with a colleague",
 )
-def raise_concern(request: HttpRequest, team_id: PathId, payload: RaiseIn) -> Status[DetailOut]:
+def raise_concern(
+    request: HttpRequest, team_id: PathId, payload: RaiseIn
+) -> Status[ConcernDetailOut]:
     user = actor(request)
     team = access_team(user, team_id)
     concern = actions.raise_concern(
@@ -64,12 +66,12 @@ def mine(request: HttpRequest) -> list[ConcernOut]:
 
 @router.get(
     "/teams/{team_id}/concerns/activity",
-    response=ActivityOut,
+    response=ConcernActivityOut,
     summary="The team's concerns in figures (team lead; no names, no small groups)",
 )
-def activity(request: HttpRequest, team_id: PathId) -> ActivityOut:
+def activity(request: HttpRequest, team_id: PathId) -> ConcernActivityOut:
     team = access_team(actor(request), team_id, need=Permission.VIEW_ACTIVITY)
-    return ActivityOut.of(queries.activity(team))
+    return ConcernActivityOut.of(queries.activity(team))
 
 
 @router.get(
@@ -111,17 +113,19 @@ def set_times(request: HttpRequest, team_id: PathId, payload: TimesIn) -> TimesO
     return get_times(request, team_id)
 
 
-@router.get("/concerns/{concern_id}", response=DetailOut, summary="One concern and its exchange")
-def view(request: HttpRequest, concern_id: PathId) -> DetailOut:
+@router.get(
+    "/concerns/{concern_id}", response=ConcernDetailOut, summary="One concern and its exchange"
+)
+def view(request: HttpRequest, concern_id: PathId) -> ConcernDetailOut:
     return _detail(request, concern_id)
 
 
 @router.post(
     "/concerns/{concern_id}/respond",
-    response=DetailOut,
+    response=ConcernDetailOut,
     summary="Respond: acknowledge with a reply, think together, or say how I see it",
 )
-def respond(request: HttpRequest, concern_id: PathId, payload: RespondIn) -> DetailOut:
+def respond(request: HttpRequest, concern_id: PathId, payload: RespondIn) -> ConcernDetailOut:
     user = actor(request)
     actions.respond(
         actor=user,
@@ -134,10 +138,10 @@ def respond(request: HttpRequest, concern_id: PathId, payload: RespondIn) -> Det
 
 @router.post(
     "/concerns/{concern_id}/step-up",
-    response=DetailOut,
+    response=ConcernDetailOut,
     summary="Step up a level, keeping the exchange (the raiser)",
 )
-def step_up(request: HttpRequest, concern_id: PathId, payload: StatementIn) -> DetailOut:
+def step_up(request: HttpRequest, concern_id: PathId, payload: StatementIn) -> ConcernDetailOut:
     user = actor(request)
     actions.step_up(
         actor=user, concern=access_concern(user, concern_id), statement=payload.statement()
@@ -147,10 +151,10 @@ def step_up(request: HttpRequest, concern_id: PathId, payload: StatementIn) -> D
 
 @router.post(
     "/concerns/{concern_id}/challenge",
-    response=DetailOut,
+    response=ConcernDetailOut,
     summary="Challenge again at Challenge; the second challenge goes to the lead (the raiser)",
 )
-def challenge(request: HttpRequest, concern_id: PathId, payload: StatementIn) -> DetailOut:
+def challenge(request: HttpRequest, concern_id: PathId, payload: StatementIn) -> ConcernDetailOut:
     user = actor(request)
     actions.challenge_again(
         actor=user, concern=access_concern(user, concern_id), statement=payload.statement()
@@ -160,10 +164,12 @@ def challenge(request: HttpRequest, concern_id: PathId, payload: StatementIn) ->
 
 @router.post(
     "/concerns/{concern_id}/resolve",
-    response=DetailOut,
+    response=ConcernDetailOut,
     summary="Record how it ended (the raiser)",
 )
-def resolve(request: HttpRequest, concern_id: PathId, payload: ResolveIn) -> DetailOut:
+def resolve(
+    request: HttpRequest, concern_id: PathId, payload: ConcernResolveIn
+) -> ConcernDetailOut:
     user = actor(request)
     actions.resolve(
         actor=user,

@@ -1,5 +1,6 @@
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from ninja import Field, Schema
 
@@ -7,7 +8,7 @@ from ropeteam.concerns.actions import MAX_PART, MAX_REPLY, Statement
 from ropeteam.concerns.flow import Level, Resolution, Response, State
 from ropeteam.concerns.models import Concern, Entry
 from ropeteam.concerns.queries import Activity, Detail
-from ropeteam.people.schemas import InputSchema, RowId
+from ropeteam.people.schemas import InputSchema, RowId, values_in_place
 
 
 class LevelName(StrEnum):
@@ -42,7 +43,7 @@ class RespondIn(InputSchema):
     text: str = Field("", max_length=MAX_REPLY, description="My reply (not needed to accept).")
 
 
-class ResolveIn(InputSchema):
+class ConcernResolveIn(InputSchema):
     resolution: Resolution
     text: str = Field("", max_length=MAX_REPLY)
 
@@ -59,7 +60,7 @@ class ConcernOut(Schema):
     escalate_to_id: int | None = Field(description="Shown once it has been escalated.")
     escalate_to: str | None
     level: LevelName
-    state: State
+    state: Annotated[State, values_in_place(State)]
     challenges: int
     case_id: int | None
     case_reference: str | None
@@ -101,7 +102,7 @@ class ConcernOut(Schema):
 
 
 class EntryOut(Schema):
-    kind: Entry.Kind
+    kind: Annotated[Entry.Kind, values_in_place(Entry.Kind)]
     level: LevelName
     by_id: int | None
     by: str | None
@@ -132,12 +133,12 @@ class EntryOut(Schema):
         )
 
 
-class DetailOut(ConcernOut):
+class ConcernDetailOut(ConcernOut):
     entries: list[EntryOut]
 
     @staticmethod
-    def of_detail(d: Detail) -> "DetailOut":
-        return DetailOut(
+    def of_detail(d: Detail) -> "ConcernDetailOut":
+        return ConcernDetailOut(
             **ConcernOut.of(d.concern).model_dump(),
             entries=[EntryOut.of(e) for e in d.entries],
         )
@@ -148,7 +149,7 @@ class FigureOut(Schema):
     count: int | None = Field(description="None: fewer than the threshold, so not shown.")
 
 
-class ActivityOut(Schema):
+class ConcernActivityOut(Schema):
     """Figures only: no names, no words, no group smaller than min_group."""
 
     since: datetime
@@ -160,8 +161,8 @@ class ActivityOut(Schema):
     median_response_seconds: float | None
 
     @staticmethod
-    def of(a: Activity) -> "ActivityOut":
-        return ActivityOut(
+    def of(a: Activity) -> "ConcernActivityOut":
+        return ConcernActivityOut(
             since=a.since,
             min_group=a.min_group,
             raised=a.raised,

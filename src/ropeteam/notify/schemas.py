@@ -1,10 +1,11 @@
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Field, Schema
 
 from ropeteam.notify.flow import Channel, State
 from ropeteam.notify.models import Delivery, PushSubscription
-from ropeteam.people.schemas import InputSchema
+from ropeteam.people.schemas import InputSchema, values_in_place
 
 
 class PushKeyOut(Schema):
@@ -48,7 +49,7 @@ class DeliveryOut(Schema):
     conversation_id: int
     up_to_seq: int
     channel: Channel
-    state: State
+    state: Annotated[State, values_in_place(State)]
     attempts: int
     error: str
     created_at: datetime

@@ -1,10 +1,11 @@
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Annotated, Any
 
 from django.utils import timezone
 from ninja import Field, Schema
 from ninja.params import functions as param_functions
-from pydantic import AfterValidator, field_validator
+from pydantic import AfterValidator, WithJsonSchema, field_validator
 
 from ropeteam.people.flow import Grade, Role, Status
 from ropeteam.people.queries import Colleague, Rope
@@ -28,6 +29,16 @@ def _storable(moment: datetime) -> datetime:
 
 
 Moment = Annotated[datetime, AfterValidator(_storable)]
+
+
+def values_in_place(enum: type[Enum]) -> WithJsonSchema:
+    """An enum's values written where a field uses it, not as a named component.
+
+    For an enum whose name another domain also uses (every flow has a `State`): the OpenAPI
+    document keeps one component per name, so a shared name would describe every such field
+    with the last domain's values.
+    """
+    return WithJsonSchema({"type": "string", "enum": [member.value for member in enum]})
 
 
 class InputSchema(Schema):

@@ -1,8 +1,9 @@
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Field, Schema
 
-from ropeteam.people.schemas import InputSchema, Moment, RowId
+from ropeteam.people.schemas import InputSchema, Moment, RowId, values_in_place
 from ropeteam.thinking.actions import MAX_ACTIONS, MAX_NOTE, MAX_NOTES
 from ropeteam.thinking.flow import Met, Mode, NextStep, State, Step, Task, Urgency
 from ropeteam.thinking.models import AgreedAction, Consultation
@@ -35,7 +36,7 @@ class ConsultationOut(Schema):
     mode: Mode
     case_id: int | None
     case_reference: str | None
-    state: State
+    state: Annotated[State, values_in_place(State)]
     circle: int
     helper_id: int | None
     facilitator_id: int | None

@@ -1,9 +1,10 @@
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Field, Schema
 
 from ropeteam.notify.models import Alert
-from ropeteam.people.schemas import InputSchema, Moment, RowId
+from ropeteam.people.schemas import InputSchema, Moment, RowId, values_in_place
 from ropeteam.visits.actions import MAX_LOCATION, MAX_NOTE, topic_of
 from ropeteam.visits.flow import State
 from ropeteam.visits.models import Escalation, Visit
@@ -21,7 +22,7 @@ class VisitIn(InputSchema):
     note: str = Field("", max_length=MAX_NOTE, description="For the rope holder.")
 
 
-class DeliveryOut(Schema):
+class AlertDeliveryOut(Schema):
     """A push or e-mail an alert made, and what became of it."""
 
     user_id: int
@@ -37,7 +38,7 @@ class EscalationOut(Schema):
     fired_at: datetime
     told: list[int]
     channels: list[str] = Field(description="in_app, plus push and email where one was made")
-    deliveries: list[DeliveryOut]
+    deliveries: list[AlertDeliveryOut]
     out_of_hours: str
     acknowledged_by_id: int | None
     acknowledged_at: datetime | None
@@ -46,7 +47,7 @@ class EscalationOut(Schema):
     outcome: str
 
     @staticmethod
-    def of(e: Escalation, deliveries: list[DeliveryOut] | None = None) -> "EscalationOut":
+    def of(e: Escalation, deliveries: list[AlertDeliveryOut] | None = None) -> "EscalationOut":
         deliveries = deliveries or []
         channels = list(e.channels) + sorted({d.channel for d in deliveries} - set(e.channels))
         return EscalationOut(
@@ -76,7 +77,7 @@ class VisitOut(Schema):
     case_id: int | None
     location: str
     note: str
-    state: State
+    state: Annotated[State, values_in_place(State)]
     started_at: datetime
     expected_end: datetime
     round: int
@@ -89,12 +90,12 @@ class VisitOut(Schema):
     @staticmethod
     def of(v: Visit) -> "VisitOut":
         escalations = list(v.escalations.all())
-        sent: dict[str, list[DeliveryOut]] = {}
+        sent: dict[str, list[AlertDeliveryOut]] = {}
         for topic, user_id, channel, state in Alert.objects.filter(
             topic__startswith=f"visit:{v.pk}:"
         ).values_list("topic", "user_id", "channel", "state"):
             sent.setdefault(topic, []).append(
-                DeliveryOut(user_id=user_id, channel=channel, state=state)
+                AlertDeliveryOut(user_id=user_id, channel=channel, state=state)
             )
         return VisitOut(
             id=v.pk,
