@@ -147,3 +147,38 @@ def test_an_escalation_by_the_worker_reaches_the_lead_live(live: Live) -> None:
         asyncio.run(scenario())
     finally:
         live.api("priya", "PUT", path, before)
+
+
+def test_the_next_person_up_outside_the_team_hears_of_it_through_their_own_team(
+    live: Live,
+) -> None:
+    # A concern about the team lead goes to the next person up: kim, who leads Riverside.
+    path = f"/api/v1/teams/{live.northside}/concerns/times"
+    before = live.api("priya", "GET", path)
+    assert isinstance(before, dict)
+    live.api("priya", "PUT", path, before | {"next_up_id": live.ids["kim"]})
+
+    async def scenario() -> None:
+        kim = await Socket.join(live.url, live.token("kim"))
+        try:
+            raised = live.api(
+                "alex",
+                "POST",
+                f"/api/v1/teams/{live.northside}/concerns",
+                {"colleague_id": live.ids["priya"], "level": "escalate", **SAID},
+            )
+            assert isinstance(raised, dict)
+            event = await kim.next("concern")
+            assert (event["concern"], event["event"], event["escalated"]) == (
+                raised["id"],
+                "raised",
+                True,
+            )
+            _says_nothing(event)
+        finally:
+            await kim.close()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        live.api("priya", "PUT", path, before)

@@ -7,7 +7,7 @@ raiser and the colleague, and whoever it went to once escalated. Nobody else lea
 exists: events carry ids and states, alerts say only that there is something to look at.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -92,8 +92,12 @@ def _locked(concern: Concern) -> tuple[Concern, flow.Concern]:
     return row, concern_of(row)
 
 
-def _tell(row: Concern, kind: str, people: Iterable[int] | None = None) -> None:
-    """After commit: a `concern` event (ids and states only) to those who may see it."""
+def _tell(row: Concern, kind: str) -> None:
+    """After commit: a `concern` event (ids and states only) to those who may see it.
+
+    A socket hears events of the teams its person is in, so whoever it went to from above
+    the team (the next person up) hears it through their own teams.
+    """
     event = {
         "type": "concern",
         "event": kind,
@@ -102,9 +106,21 @@ def _tell(row: Concern, kind: str, people: Iterable[int] | None = None) -> None:
         "level": row.level,
         "escalated": row.escalated_at is not None,
     }
-    audience = set(concern_of(row).can_see if people is None else people)
-    team_id = row.team_id
-    transaction.on_commit(lambda: tell_people(team_id, audience, event))
+    routes: dict[int, set[int]] = {row.team_id: {row.raiser_id, row.colleague_id}}
+    if row.escalated_at is not None:
+        theirs = set(
+            Membership.objects.filter(
+                user_id=row.escalate_to_id, removed_at__isnull=True
+            ).values_list("team_id", flat=True)
+        )
+        for team_id in {row.team_id} if row.team_id in theirs else theirs:
+            routes.setdefault(team_id, set()).add(row.escalate_to_id)
+
+    def send() -> None:
+        for team_id, user_ids in routes.items():
+            tell_people(team_id, user_ids, event)
+
+    transaction.on_commit(send)
 
 
 def _alert(row: Concern, kind: str, user_ids: set[int], about_id: int) -> None:
