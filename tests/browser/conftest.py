@@ -244,7 +244,8 @@ def _cover_now(page: Page) -> None:
         time.sleep((end - now).total_seconds() + 60)  # the next shift is about to start
         page.reload()
         return
-    page.get_by_label("Duty lead").select_option(label="Priya Shah")
+    # The select, not the "Duty lead now" region above it.
+    page.get_by_role("combobox", name="Duty lead").select_option(label="Priya Shah")
     page.get_by_label("Starts").fill(now.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Ends").fill(end.astimezone(_server_zone()).strftime("%Y-%m-%dT%H:%M"))
     page.get_by_role("button", name="Put on the rota").click()
