@@ -94,6 +94,18 @@ class AvailabilityForm(forms.Form):
         return next_time(until, timezone.now()) if until else None
 
 
+def offer_cases(form: forms.BaseForm, cases: Sequence[Case] | None) -> None:
+    """Fill the optional `case_id` field with these cases, or drop it when the person's role
+    does not see cases (None)."""
+    if cases is None:
+        del form.fields["case_id"]
+        return
+    cast(forms.ChoiceField, form.fields["case_id"]).choices = [
+        ("", _("No case")),
+        *((c.pk, f"{c.reference} · {c.initials}") for c in cases),
+    ]
+
+
 class MembersForm(forms.Form):
     """A form that offers the team's members by name in its `member_fields`."""
 
@@ -329,13 +341,7 @@ class AskForm(MembersForm):
         super().__init__(*args, **kwargs)
         named = cast(forms.ChoiceField, self.fields["named_id"])
         named.choices = [("", _("Choose…")), *self.member_choices]
-        if cases is None:
-            del self.fields["case_id"]  # this person's role does not see cases
-        else:
-            cast(forms.ChoiceField, self.fields["case_id"]).choices = [
-                ("", _("No case")),
-                *((c.pk, f"{c.reference} · {c.initials}") for c in cases),
-            ]
+        offer_cases(self, cases)
 
 
 class DeclineForm(forms.Form):
@@ -478,13 +484,7 @@ class VisitForm(MembersForm):
         super().__init__(*args, **kwargs)
         holder = cast(forms.ChoiceField, self.fields["rope_holder_id"])
         holder.choices = [("", _("My first available rope holder")), *self.member_choices]
-        if cases is None:
-            del self.fields["case_id"]  # this person's role does not see cases
-        else:
-            cast(forms.ChoiceField, self.fields["case_id"]).choices = [
-                ("", _("No case")),
-                *((c.pk, f"{c.reference} · {c.initials}") for c in cases),
-            ]
+        offer_cases(self, cases)
         if not self.is_bound:
             self.initial["back_by"] = timezone.localtime() + timedelta(hours=1)
 
@@ -569,13 +569,7 @@ class RaiseForm(MembersForm, StatementForm):
         colleague = cast(forms.ChoiceField, self.fields["colleague_id"])
         colleague.choices = [("", _("Choose…")), *self.member_choices]
         cast(forms.ChoiceField, self.fields["level"]).choices = _level_choices()
-        if cases is None:
-            del self.fields["case_id"]  # this person's role does not see cases
-        else:
-            cast(forms.ChoiceField, self.fields["case_id"]).choices = [
-                ("", _("No case")),
-                *((c.pk, f"{c.reference} · {c.initials}") for c in cases),
-            ]
+        offer_cases(self, cases)
 
 
 class RespondForm(forms.Form):
