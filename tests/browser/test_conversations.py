@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, WebSocketRoute, expect
+from playwright.sync_api import Locator, Page, WebSocketRoute, expect
 
 from tests.browser.conftest import DESKTOP, PHONE, ROOT, Visit, until
 
@@ -32,9 +32,20 @@ def _bubbles(page: Page) -> list[str]:
     return page.locator("#thread .bubble__body").all_inner_texts()
 
 
+def _bubble(page: Page, body: str) -> Locator:
+    return page.locator("#thread li", has=page.locator(".bubble__body", has_text=body)).last
+
+
 def _state_of(page: Page, body: str) -> str:
-    bubble = page.locator("#thread li", has=page.locator(".bubble__body", has_text=body)).last
-    return bubble.locator(".bubble__state").inner_text()
+    return _bubble(page, body).locator(".bubble__state").inner_text()
+
+
+def _kept_waiting(page: Page, body: str) -> None:
+    """Wait until this message's own bubble says it waits: only then is it on the device.
+
+    The bubble before it may already say so, so "the last bubble" would pass too early.
+    """
+    expect(_bubble(page, body).locator(".bubble__state")).to_have_text("Waiting to send")
 
 
 class Signal:
@@ -136,9 +147,7 @@ def test_a_message_written_without_a_connection_waits_and_survives_a_reload(
     for body in ("Car park at Elm Court, no signal", "Going in now"):
         sam.page.get_by_role("textbox", name="Message").fill(body)
         sam.page.get_by_role("button", name="Send").click()
-        expect(sam.page.locator("#thread li").last.locator(".bubble__state")).to_have_text(
-            "Waiting to send"
-        )
+        _kept_waiting(sam.page, body)
     expect(sam.page.locator("#connection")).to_contain_text("Offline")
     sam.check()
 
@@ -182,9 +191,7 @@ def test_signing_out_leaves_no_outbox_on_the_device(visit: Callable[..., Visit])
     signal.lose()
     tab.page.get_by_role("textbox", name="Message").fill("Can we talk about the visit?")
     tab.page.get_by_role("button", name="Send").click()
-    expect(tab.page.locator("#thread li").last.locator(".bubble__state")).to_have_text(
-        "Waiting to send"
-    )
+    _kept_waiting(tab.page, "Can we talk about the visit?")
     assert "ropeteam" in _databases(tab.page)
     signal.restore()
     tab.page.get_by_role("button", name="Sign out").click()
@@ -227,9 +234,7 @@ def test_sam_on_a_phone_and_morgan_at_a_desk_talk_live(visit: Callable[..., Visi
     for body in ("Stuck in traffic", "Back in 20"):
         sam.page.get_by_role("textbox", name="Message").fill(body)
         sam.page.get_by_role("button", name="Send").click()
-        expect(sam.page.locator("#thread li").last.locator(".bubble__state")).to_have_text(
-            "Waiting to send"
-        )
+        _kept_waiting(sam.page, body)
     sam.page.reload()
     expect(sam.page.locator("#outbox-list li")).to_have_count(2)
 
@@ -274,9 +279,7 @@ def test_a_message_that_waited_too_long_is_not_sent_and_can_be_copied_or_discard
     signal.lose()
     tab.page.get_by_role("textbox", name="Message").fill("Written yesterday in the basement")
     tab.page.get_by_role("button", name="Send").click()
-    expect(tab.page.locator("#thread li").last.locator(".bubble__state")).to_have_text(
-        "Waiting to send"
-    )
+    _kept_waiting(tab.page, "Written yesterday in the basement")
     # As if two days had passed (the demo allows 24 hours).
     tab.page.evaluate(AGE_THE_OUTBOX)
     signal.restore()

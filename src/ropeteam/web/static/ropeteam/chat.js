@@ -161,7 +161,12 @@ export function wireThread(client, strings) {
     if (!body) return;
     event.preventDefault();
     textarea.value = "";
-    await client.send(conversation, body);
+    try {
+      await client.send(conversation, body);
+    } catch {
+      // Not kept on this device (storage refused): the words go back in the box, not lost.
+      if (!textarea.value) textarea.value = body;
+    }
     textarea.focus();
   });
   textarea.addEventListener("input", () => client.typing(conversation));
