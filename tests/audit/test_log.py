@@ -1,10 +1,14 @@
+from datetime import timedelta
 from itertools import pairwise
+from unittest import mock
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
-from ropeteam.audit.log import GENESIS, record, verify_chain
+from ropeteam.audit.log import GENESIS, READ_AGAIN_AFTER, record, record_read, verify_chain
 from ropeteam.audit.models import AuditEntry
+from ropeteam.people.models import User
 from tests.conftest import World
 
 
@@ -47,3 +51,30 @@ def test_an_entry_changed_behind_the_triggers_back_breaks_the_chain(world: World
     report = verify_chain()
     assert not report.is_intact
     assert report.first_broken_id == victim.pk
+
+
+def _readers(world: World) -> list[int | None]:
+    entries = AuditEntry.objects.filter(action="case.viewed", target_id=str(world.sams_case.pk))
+    return list(entries.order_by("id").values_list("actor_id", flat=True))
+
+
+def test_a_page_re_read_on_every_live_update_is_one_read_per_person_until_time_passes(
+    world: World,
+) -> None:
+    def read(user: User) -> AuditEntry:
+        return record_read(
+            actor=user, action="case.viewed", target=world.sams_case, team_id=None, data={}
+        )
+
+    first = read(world.sam)
+    assert read(world.sam) == first  # a live refresh moments later: the same read
+    read(world.jo)  # someone else reading is their own read
+    assert _readers(world) == [world.sam.pk, world.jo.pk]
+    # Ten minutes on, the page still open: a new entry shows the person kept reading.
+    later = timezone.now() + READ_AGAIN_AFTER + timedelta(seconds=1)
+    with mock.patch("ropeteam.audit.log.timezone.now", return_value=later):
+        again = read(world.sam)
+    assert again != first
+    assert again.at == later
+    assert _readers(world) == [world.sam.pk, world.jo.pk, world.sam.pk]
+    assert verify_chain().is_intact

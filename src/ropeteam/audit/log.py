@@ -7,6 +7,7 @@ transaction, and so does every read of case-linked content.
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -16,6 +17,8 @@ from django.utils import timezone
 from ropeteam.audit.models import AuditEntry
 
 GENESIS = "0" * 64
+# A person reading the same thing again within this time is the same read (`record_read`).
+READ_AGAIN_AFTER = timedelta(minutes=10)
 # Any constant works: it names the lock that orders writers on PostgreSQL.
 _PG_CHAIN_LOCK = 0x524F5045
 
@@ -74,6 +77,32 @@ def record(
         entry.hash = _digest(entry.prev_hash, entry)
         entry.save()
     return entry
+
+
+def record_read(
+    *, actor: Model, action: str, target: Model, team_id: int | None, data: dict[str, Any]
+) -> AuditEntry:
+    """Audit a read of case-linked content: once per person, thing and `READ_AGAIN_AFTER`.
+
+    A page open during a visit or a Thinking Together re-reads itself on every live update;
+    an entry per update would bury the log's other entries and serialise every viewer behind
+    the chain's lock. The first read is recorded and so is the first after the window, so
+    someone who kept the page open shows as an entry every ten minutes.
+    """
+    recent = (
+        AuditEntry.objects.filter(
+            target_type=target._meta.label_lower,
+            target_id=str(target.pk),
+            actor_id=actor.pk,
+            action=action,
+            at__gte=timezone.now() - READ_AGAIN_AFTER,
+        )
+        .order_by("-id")
+        .first()
+    )
+    if recent is not None:
+        return recent
+    return record(actor=actor, action=action, target=target, team_id=team_id, data=data)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from ropeteam.audit.log import record
+from ropeteam.audit.log import record, record_read
 from ropeteam.cases.flow import RiskLevel
 from ropeteam.cases.models import Case, RiskChange
 from ropeteam.people.models import Team, User
@@ -31,5 +31,5 @@ def list_cases(*, viewer: User, team: Team, keyworker: User | None = None) -> li
 def view_case(*, viewer: User, case: Case) -> tuple[Case, list[RiskChange]]:
     """One case with its risk history; audited."""
     history = list(case.risk_changes.select_related("changed_by"))
-    record(actor=viewer, action="case.viewed", target=case, team_id=case.team_id)
+    record_read(actor=viewer, action="case.viewed", target=case, team_id=case.team_id, data={})
     return case, history

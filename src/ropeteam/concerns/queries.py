@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from ropeteam.audit.log import record
+from ropeteam.audit.log import record_read
 from ropeteam.concerns.access import ABOVE_TEAM
 from ropeteam.concerns.flow import Level, State
 from ropeteam.concerns.models import Concern, Direction, Entry
@@ -56,7 +56,7 @@ class Detail:
 def view_concern(*, viewer: User, concern: Concern) -> Detail:
     """One concern with its exchange; reading one linked to a case is audited."""
     if concern.case_id is not None:
-        record(
+        record_read(
             actor=viewer,
             action="concerns.viewed",
             target=concern,

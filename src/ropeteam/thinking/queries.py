@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from ropeteam.audit.log import record
+from ropeteam.audit.log import record_read
 from ropeteam.people.models import Team, User
 from ropeteam.thinking.access import is_in
 from ropeteam.thinking.flow import State
@@ -58,7 +58,7 @@ def view_consultation(*, viewer: User, consultation: Consultation) -> Detail:
     """
     in_it = is_in(viewer, consultation)
     if consultation.case_id is not None:
-        record(
+        record_read(
             actor=viewer,
             action="thinking.viewed",
             target=consultation,

@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from ropeteam.audit.log import record
+from ropeteam.audit.log import record_read
 from ropeteam.people.access import current_membership
 from ropeteam.people.flow import Role
 from ropeteam.people.models import Team, User
@@ -27,7 +27,7 @@ def out_now(viewer: User, team: Team) -> QuerySet[Visit]:
 def view_visit(*, viewer: User, visit: Visit) -> Visit:
     """One visit with its alerts; reading one linked to a case is audited."""
     if visit.case_id is not None:
-        record(
+        record_read(
             actor=viewer,
             action="visits.viewed",
             target=visit,
