@@ -51,7 +51,7 @@ def test_a_concern_reaches_the_colleague_and_nobody_else_in_the_team(live: Live)
                 "event": "raised",
                 "concern": raised["id"],
                 "state": "raised",
-                "level": 1,
+                "level": "probe",
                 "escalated": False,
             }
             _says_nothing(event)

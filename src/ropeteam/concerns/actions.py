@@ -103,7 +103,7 @@ def _tell(row: Concern, kind: str) -> None:
         "event": kind,
         "concern": row.pk,
         "state": row.state,
-        "level": row.level,
+        "level": Level(row.level).name.lower(),
         "escalated": row.escalated_at is not None,
     }
     routes: dict[int, set[int]] = {row.team_id: {row.raiser_id, row.colleague_id}}
