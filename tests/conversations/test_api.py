@@ -66,7 +66,13 @@ def test_starting_a_direct_conversation_gives_201_then_200_for_the_same_pair(
         "last_seq": 0,
         "unread": 0,
         "participants": [
-            {"id": u.pk, "name": u.display_name, "last_delivered_seq": 0, "last_read_seq": 0}
+            {
+                "id": u.pk,
+                "name": u.display_name,
+                "last_delivered_seq": 0,
+                "last_read_seq": 0,
+                "in_team": True,
+            }
             for u in sorted([world.sam, world.jo], key=lambda u: u.pk)
         ],
     }
@@ -229,6 +235,7 @@ def test_my_conversations_show_unread_and_how_far_my_rope_holder_has_read(
                 "name": u.display_name,
                 "last_delivered_seq": marks[u.pk][0],
                 "last_read_seq": marks[u.pk][1],
+                "in_team": True,
             }
             for u in people_in_direct
         ],
@@ -556,7 +563,7 @@ def test_receipts_are_stored_and_returned_and_only_move_forward(
     backwards = jo.post(url, {"delivered": 1, "read": 0})
     beyond = jo.post(url, {"read": 50})
 
-    mark = {"id": world.jo.pk, "name": world.jo.display_name}
+    mark = {"id": world.jo.pk, "name": world.jo.display_name, "in_team": True}
     assert [(r.status_code, r.json()) for r in [delivered, read, backwards, beyond]] == [
         (200, {**mark, "last_delivered_seq": 3, "last_read_seq": 0}),
         (200, {**mark, "last_delivered_seq": 3, "last_read_seq": 1}),
@@ -686,6 +693,20 @@ def test_a_member_removed_from_the_team_loses_the_conversation_at_once(
     assert _state() == before
     # sam keeps the conversation and what was said in it.
     assert [c["id"] for c in api("sam").get("/conversations").json()] == [direct.pk]
+
+
+def test_those_who_stay_see_who_has_left_the_team(
+    world: World, api: Callable[[str], Api], direct: Conversation
+) -> None:
+    def jo_in_team() -> list[bool]:
+        listed = api("sam").get("/conversations").json()
+        return [p["in_team"] for p in listed[0]["participants"] if p["id"] == world.jo.pk]
+
+    assert jo_in_team() == [True]
+    people.remove_member(
+        actor=world.priya, membership=Membership.objects.get(team=world.northside, user=world.jo)
+    )
+    assert jo_in_team() == [False]
 
 
 def test_a_member_added_back_to_the_team_has_the_conversation_again(

@@ -1,5 +1,6 @@
 """Messages in the browser without script: the list, a thread, sending, starting one."""
 
+import json
 import re
 from typing import Any
 from uuid import uuid4
@@ -10,6 +11,8 @@ from django.urls import reverse
 
 from ropeteam.conversations import actions
 from ropeteam.conversations.models import Conversation, Message
+from ropeteam.people import actions as people
+from ropeteam.people.models import Membership
 from tests.conftest import World
 from tests.web.conftest import page_text, refused
 
@@ -90,6 +93,46 @@ def test_my_message_says_sent_until_my_colleague_opens_the_thread(
     assert 'data-state="sent">Sent<' in page_text(sam.get(_thread(sam_and_morgan)))
     as_user("morgan").get(_thread(sam_and_morgan))
     assert 'data-state="read">Read<' in page_text(sam.get(_thread(sam_and_morgan)))
+
+
+def test_someone_who_left_the_team_is_named_and_no_longer_holds_my_message_at_sent(
+    world: World, as_user: Any
+) -> None:
+    group, _new = actions.start_conversation(
+        actor=world.sam, team=world.northside, member_ids=[world.morgan.pk, world.jo.pk]
+    )
+    _say(world, "sam", group, "Leaving the flat now")
+    as_user("morgan").get(_thread(group))
+    sam = as_user("sam")
+    html = page_text(sam.get(_thread(group)))
+    assert 'data-state="sent">Sent<' in html  # jo has not read it yet
+    assert "left the team" not in html
+
+    people.remove_member(
+        actor=world.priya, membership=Membership.objects.get(team=world.northside, user=world.jo)
+    )
+    html = page_text(sam.get(_thread(group)))
+    # jo will never read it: morgan has, so it is read by everyone who still can.
+    assert 'data-state="read">Read<' in html
+    assert "Jo has left the team and will not see new messages." in html
+    assert "Nobody in this conversation can read" not in html
+    seed = re.search(r'id="thread-data" type="application/json">(.*?)</script>', html)
+    assert seed is not None
+    assert json.loads(seed.group(1))["marks"].keys() == {str(world.morgan.pk)}
+    listed = page_text(sam.get(reverse("web:conversations")))
+    assert "Jo (left the team)" in listed
+
+
+def test_when_everyone_else_has_left_the_thread_says_nobody_can_read_it(
+    world: World, as_user: Any, sam_and_morgan: Conversation
+) -> None:
+    people.remove_member(
+        actor=world.priya,
+        membership=Membership.objects.get(team=world.northside, user=world.morgan),
+    )
+    html = page_text(as_user("sam").get(_thread(sam_and_morgan)))
+    assert "Morgan has left the team" in html
+    assert "Nobody in this conversation can read what you write here now." in html
 
 
 def test_thread_gives_the_live_client_its_cursor_and_words(

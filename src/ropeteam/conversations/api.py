@@ -31,7 +31,10 @@ def _out(overview: queries.Overview) -> ConversationOut:
         kind=Kind(conversation.kind),
         last_seq=conversation.last_seq,
         unread=overview.unread,
-        participants=[ParticipantOut.of(p) for p in overview.participants],
+        participants=[
+            ParticipantOut.of(p, in_team=p.user_id not in overview.left)
+            for p in overview.participants
+        ],
     )
 
 
@@ -54,7 +57,12 @@ def start_conversation(request: HttpRequest, payload: ConversationIn) -> Status[
     everyone = list(queries.participants(conversation))
     # An existing direct conversation may hold messages this person has not read yet.
     mine = next(p for p in everyone if p.user_id == user.pk)
-    overview = queries.Overview(conversation, everyone, conversation.last_seq - mine.last_read_seq)
+    overview = queries.Overview(
+        conversation,
+        everyone,
+        unread=conversation.last_seq - mine.last_read_seq,
+        left=frozenset(queries.left_the_team(conversation)),
+    )
     return Status(201 if is_new else 200, _out(overview))
 
 

@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from ropeteam.conversations.models import Conversation, Message, Participant
-from ropeteam.people.models import User
+from ropeteam.people.models import Membership, User
 
 
 @dataclass(frozen=True)
@@ -14,6 +14,19 @@ class Overview:
     conversation: Conversation
     participants: list[Participant]
     unread: int
+    # Participants no longer in the conversation's team: they cannot read what is written now.
+    left: frozenset[int]
+
+
+def _in_its_team() -> Exists:
+    """For a Participant row: is its person still in the conversation's team?"""
+    return Exists(
+        Membership.objects.filter(
+            team_id=OuterRef("conversation__team_id"),
+            user_id=OuterRef("user_id"),
+            removed_at__isnull=True,
+        )
+    )
 
 
 def list_conversations(user: User) -> list[Overview]:
@@ -37,17 +50,22 @@ def list_conversations(user: User) -> list[Overview]:
     )
     conversations = [p.conversation for p in mine]
     everyone: dict[int, list[Participant]] = {c.pk: [] for c in conversations}
+    left: dict[int, set[int]] = {c.pk: set() for c in conversations}
     for participant in (
         Participant.objects.filter(conversation__in=conversations)
         .select_related("user")
+        .annotate(in_team=_in_its_team())
         .order_by("user_id")
     ):
         everyone[participant.conversation_id].append(participant)
+        if not participant.in_team:
+            left[participant.conversation_id].add(participant.user_id)
     return [
         Overview(
             conversation=p.conversation,
             participants=everyone[p.conversation_id],
             unread=p.conversation.last_seq - p.last_read_seq,
+            left=frozenset(left[p.conversation_id]),
         )
         for p in mine
     ]
@@ -60,3 +78,12 @@ def messages_after(conversation: Conversation, *, after: int, limit: int) -> Que
 
 def participants(conversation: Conversation) -> QuerySet[Participant]:
     return conversation.participants.select_related("user").order_by("user_id")
+
+
+def left_the_team(conversation: Conversation) -> set[int]:
+    """Participants who are no longer in the conversation's team (removed since)."""
+    return set(
+        conversation.participants.annotate(in_team=_in_its_team())
+        .filter(in_team=False)
+        .values_list("user_id", flat=True)
+    )

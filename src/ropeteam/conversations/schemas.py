@@ -14,14 +14,18 @@ class ParticipantOut(Schema):
     name: str
     last_delivered_seq: int
     last_read_seq: int
+    in_team: bool = Field(
+        description="False once they have left the team: they no longer read or receive it."
+    )
 
     @staticmethod
-    def of(participant: Participant) -> "ParticipantOut":
+    def of(participant: Participant, *, in_team: bool = True) -> "ParticipantOut":
         return ParticipantOut(
             id=participant.user_id,
             name=participant.user.name,
             last_delivered_seq=participant.last_delivered_seq,
             last_read_seq=participant.last_read_seq,
+            in_team=in_team,
         )
 
 

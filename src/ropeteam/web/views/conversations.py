@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ropeteam.conversations import actions, queries
@@ -39,7 +40,13 @@ def conversation_list(request: HttpRequest, me: User) -> HttpResponse:
     rows = [
         {
             "overview": o,
-            "others": [p.user.name for p in o.participants if p.user_id != me.pk],
+            "others": [
+                _("%(name)s (left the team)") % {"name": p.user.name}
+                if p.user_id in o.left
+                else p.user.name
+                for p in o.participants
+                if p.user_id != me.pk
+            ],
         }
         for o in overviews
     ]
@@ -59,7 +66,9 @@ def thread_context(
 ) -> dict[str, Any]:
     """What `_thread.html` shows: the newest messages, the send form, the live client's seed."""
     everyone = list(queries.participants(conversation))
-    others = [p for p in everyone if p.user_id != me.pk]
+    left = queries.left_the_team(conversation)
+    # Receipts count those still in the team: someone who left will never read it.
+    others = [p for p in everyone if p.user_id != me.pk and p.user_id not in left]
     names = {p.user_id: p.user.name for p in everyone}
     after = max(0, conversation.last_seq - THREAD_LENGTH)
     shown = [
@@ -86,7 +95,9 @@ def thread_context(
     }
     return {
         "conversation": conversation,
-        "others": [p.user.name for p in others],
+        "others": [p.user.name for p in everyone if p.user_id != me.pk],
+        "left": [p.user.name for p in everyone if p.user_id in left],
+        "no_one_to_read": not others,
         "shown": shown,
         "earlier": after > 0,
         "form": form or MessageForm(initial={"client_id": uuid4()}),

@@ -181,7 +181,10 @@ export function wireThread(client, strings) {
       if (!found) return;
       const marks = {};
       for (const p of found.participants) {
-        if (p.id !== client.me) marks[p.id] = { delivered: p.last_delivered_seq, read: p.last_read_seq };
+        // Someone who has left the team will never read it: receipts count those still in it.
+        if (p.id !== client.me && p.in_team) {
+          marks[p.id] = { delivered: p.last_delivered_seq, read: p.last_read_seq };
+        }
       }
       client.mergeMarks(conversation, marks);
     } catch {
