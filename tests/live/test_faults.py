@@ -182,10 +182,17 @@ class Device:
         await self.run(lambda: self.done_sending)
 
     async def catch_up(self, last: dict[int, int]) -> None:
-        """Keep listening until this device holds every conversation up to `last`."""
-        await asyncio.wait_for(
-            self.run(lambda: all(self.cursor(c) >= n for c, n in last.items())), CATCH_UP
-        )
+        """Keep listening until this device holds every conversation up to `last` and each
+        resume it asked for has ended with `synced`.
+
+        When a replay brings the last message, its `synced` is the next frame; stopping at
+        the message would leave that frame unread (CI once failed on exactly that).
+        """
+
+        def caught_up() -> bool:
+            return not self.resuming and all(self.cursor(c) >= n for c, n in last.items())
+
+        await asyncio.wait_for(self.run(caught_up), CATCH_UP)
 
 
 # --- setting servers up ----------------------------------------------------------------------
