@@ -12,6 +12,7 @@ from django.utils import timezone
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ropeteam.people import actions as people
 from ropeteam.visits import actions
+from ropeteam.visits.access import may_take
 from ropeteam.visits.flow import State, Step
 from ropeteam.visits.models import ALARM, Escalation, Visit
 from tests.api.conftest import audit_entries, database_contains
@@ -141,6 +142,19 @@ def test_the_alarm_reaches_the_rope_holder_and_the_duty_lead_together_once(
     again = actions.raise_alarm(actor=world.sam, visit=visit)  # a resend after a dead zone
     assert again.pk == alarm.pk
     assert Escalation.objects.filter(visit=visit, step=ALARM).count() == 1
+
+
+def test_a_lead_takes_any_alert_of_the_team_but_not_one_about_her_own_visit(
+    world: World,
+) -> None:
+    alert = Escalation(told=[world.jo.pk])
+    sams = Visit(team=world.northside, worker=world.sam)
+    priyas = Visit(team=world.northside, worker=world.priya)
+    assert may_take(world.jo, sams, alert)
+    assert may_take(world.priya, sams, alert)
+    assert not may_take(world.morgan, sams, alert)
+    assert not may_take(world.priya, priyas, alert)
+    assert not may_take(world.kim, sams, alert)  # a lead of another team
 
 
 def test_whoever_was_told_acknowledges_and_records_what_happened(world: World) -> None:

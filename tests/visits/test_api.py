@@ -100,6 +100,13 @@ def test_an_alert_is_acknowledged_and_resolved_by_whoever_it_told(
     assert taken.json()["acknowledged_by_id"] == world.jo.pk
     done = api("priya").call("POST", f"{path}/resolve", {"outcome": "Reached her, safe"})
     assert done.status_code == 200 and done.json()["outcome"] == "Reached her, safe"
+    # A second answer does not overwrite the first.
+    again = api("jo").call("POST", f"{path}/resolve", {"outcome": "Called her mum"})
+    assert again.status_code == 409
+    assert again.json()["detail"] == "What happened has already been recorded for this alert."
+    assert api("jo").call("GET", f"/visits/{visit.pk}").json()["escalations"][0]["outcome"] == (
+        "Reached her, safe"
+    )
 
 
 def test_only_the_lead_sets_the_chain(world: World, api: Callable[[str], Api]) -> None:

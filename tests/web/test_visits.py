@@ -136,11 +136,17 @@ def test_teammate_not_concerned_gets_404_for_an_alert(
     assert Escalation.objects.get(pk=alert.pk).resolved_by is None
 
 
-def test_a_lead_not_told_cannot_take_an_alert(world: World, as_user: Any) -> None:
-    alert = _overdue(world)  # told: jo
-    response = as_user("priya").post(reverse("web:visit_acknowledge", args=[alert.pk]))
-    assert response.status_code == 403
-    assert Escalation.objects.get(pk=alert.pk).acknowledged_by is None
+def test_a_lead_who_sees_someone_overdue_takes_the_alert_before_the_chain_reaches_her(
+    world: World, as_user: Any
+) -> None:
+    alert = _overdue(world)  # told: jo, the rope holder; the duty-lead step has not fired
+    priya = as_user("priya")
+    page = reverse("web:visit", args=[alert.visit_id])
+    assert "I'm on it" in page_text(priya.get(page))
+    response = priya.post(reverse("web:visit_acknowledge", args=[alert.pk]))
+    assert response.status_code == 302
+    assert Escalation.objects.get(pk=alert.pk).acknowledged_by == world.priya
+    assert "Priya is on it" in page_text(as_user("jo").get(page))
 
 
 def test_only_the_worker_presses_the_worker_buttons(world: World, as_user: Any) -> None:

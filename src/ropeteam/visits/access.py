@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from ropeteam.core.errors import NotFound
 from ropeteam.people.access import AnyUser, current_membership
 from ropeteam.people.flow import Role
+from ropeteam.people.models import User
 from ropeteam.visits.models import Escalation, Visit
 
 
@@ -38,3 +39,13 @@ def access_escalation(user: AnyUser, escalation_id: int) -> Escalation:
     except NotFound:
         raise NotFound(_("No such alert.")) from None
     return escalation
+
+
+def may_take(user: User, visit: Visit, escalation: Escalation) -> bool:
+    """Who may say "I'm on it" and record what happened: whoever the alert told, or a lead of
+    the team other than the worker. A lead's board shows every open visit, and a lead who
+    sees someone overdue must not have to wait for the chain to reach them."""
+    if user.pk in escalation.told:
+        return True
+    membership = current_membership(user, visit.team_id)
+    return membership is not None and membership.role == Role.LEAD and user.pk != visit.worker_id

@@ -24,6 +24,7 @@ from ropeteam.people.access import current_membership, require
 from ropeteam.people.flow import Permission, Role, Status
 from ropeteam.people.models import Membership, Team, User
 from ropeteam.visits import flow
+from ropeteam.visits.access import may_take
 from ropeteam.visits.flow import Refused, State, Step
 from ropeteam.visits.models import ALARM, ChainSettings, Escalation, Visit
 
@@ -518,10 +519,14 @@ def sweep(*, now: datetime | None = None, limit: int = 200) -> int:
     return fired
 
 
-def acknowledge(*, actor: User, escalation: Escalation) -> Escalation:
-    """I'm on it: whoever was told takes ownership."""
-    if actor.pk not in escalation.told:
+def _may_take(actor: User, escalation: Escalation) -> None:
+    if not may_take(actor, escalation.visit, escalation):
         raise Forbidden(_("This alert was not sent to you."))
+
+
+def acknowledge(*, actor: User, escalation: Escalation) -> Escalation:
+    """I'm on it: whoever was told (or a lead) takes ownership."""
+    _may_take(actor, escalation)
     with transaction.atomic():
         row = Escalation.objects.select_for_update().get(pk=escalation.pk)
         if row.acknowledged_by_id is None:
@@ -534,7 +539,7 @@ def acknowledge(*, actor: User, escalation: Escalation) -> Escalation:
                 team_id=row.visit.team_id,
                 data={"step": row.step},
             )
-            _tell(row.visit, set(row.told) | {row.visit.worker_id}, "acknowledged")
+            _tell(row.visit, set(row.told) | {row.visit.worker_id, actor.pk}, "acknowledged")
     return row
 
 
@@ -543,10 +548,12 @@ def resolve(*, actor: User, escalation: Escalation, outcome: str) -> Escalation:
     outcome = outcome.strip()
     if not outcome:
         raise InvalidInput(_("Say what happened."), field="outcome")
-    if actor.pk not in escalation.told:
-        raise Forbidden(_("This alert was not sent to you."))
+    _may_take(actor, escalation)
     with transaction.atomic():
         row = Escalation.objects.select_for_update().get(pk=escalation.pk)
+        if row.resolved_by_id is not None:
+            # What was recorded first stands; a second answer would overwrite it.
+            raise Conflict(_("What happened has already been recorded for this alert."))
         row.resolved_by, row.resolved_at, row.outcome = actor, timezone.now(), outcome[:MAX_NOTE]
         row.save(update_fields=["resolved_by", "resolved_at", "outcome"])
         record(
@@ -556,5 +563,5 @@ def resolve(*, actor: User, escalation: Escalation, outcome: str) -> Escalation:
             team_id=row.visit.team_id,
             data={"step": row.step},
         )
-        _tell(row.visit, set(row.told) | {row.visit.worker_id}, "resolved")
+        _tell(row.visit, set(row.told) | {row.visit.worker_id, actor.pk}, "resolved")
     return row

@@ -141,7 +141,7 @@ def alarm(request: HttpRequest, visit_id: PathId) -> EscalationOut:
 @router.post(
     "/alerts/{escalation_id}/acknowledge",
     response=EscalationOut,
-    summary="I'm on it: take ownership of an alert",
+    summary="I'm on it: take an alert (whoever it told, or a team lead)",
 )
 def acknowledge(request: HttpRequest, escalation_id: PathId) -> EscalationOut:
     user = actor(request)
@@ -152,7 +152,7 @@ def acknowledge(request: HttpRequest, escalation_id: PathId) -> EscalationOut:
 @router.post(
     "/alerts/{escalation_id}/resolve",
     response=EscalationOut,
-    summary="Record what happened",
+    summary="Record what happened (once: a second answer gets 409)",
 )
 def resolve(request: HttpRequest, escalation_id: PathId, payload: ResolveIn) -> EscalationOut:
     user = actor(request)

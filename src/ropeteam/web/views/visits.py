@@ -23,7 +23,7 @@ from ropeteam.people.access import can
 from ropeteam.people.flow import Permission
 from ropeteam.people.models import Team, User
 from ropeteam.visits import actions, queries
-from ropeteam.visits.access import access_escalation, access_visit
+from ropeteam.visits.access import access_escalation, access_visit, may_take
 from ropeteam.visits.flow import DEFAULT_CHAIN, State, Step
 from ropeteam.visits.models import ALARM, Escalation, Visit
 from ropeteam.web.decorators import in_team, signed_in
@@ -115,7 +115,7 @@ def _alerts(me: User, visit: Visit) -> list[Alert]:
             escalation=e,
             words=str(STEP_WORDS.get(e.step, "")),
             told=_names([people[i] for i in e.told if i in people]),
-            mine=me.pk in e.told,
+            mine=may_take(me, visit, e),
         )
         for e in escalations
     ]
