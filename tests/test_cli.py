@@ -1,16 +1,28 @@
 """The `ropeteam` command, run in-process against the test database."""
 
 import base64
+import json
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from ropeteam import demo
 from ropeteam.cli import main
+from ropeteam.concerns import actions as concerns
+from ropeteam.concerns import queries as concern_queries
+from ropeteam.concerns.flow import Level, Resolution
+from ropeteam.concerns.models import Concern, Direction
+from ropeteam.conversations.models import LiveEvent
 from ropeteam.people.actions import authenticate_token
-from ropeteam.people.models import Membership, OrganisationAdmin, User
+from ropeteam.people.models import Membership, OrganisationAdmin, Team, User
+from tests.api.conftest import token_for
 from tests.conftest import World
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,3 +154,79 @@ def test_demo_data_loads_once_with_every_persona(db: None) -> None:
     assert northside.get(user__username="alex").grade == "newly_qualified"
     assert northside.get(user__username="dee").role == "administrator"
     assert northside.get(user__username="morgan").profession == "Clinical psychologist"
+
+
+@pytest.fixture
+def loaded(db: None, django_capture_on_commit_callbacks: Any) -> None:
+    """The demo as `ropeteam demo` leaves it: committed, with its on-commit work done."""
+    with django_capture_on_commit_callbacks(execute=True):
+        assert demo.load() is True
+
+
+def test_after_the_demo_priyas_concern_figures_are_shown(loaded: None) -> None:
+    priya = User.objects.get(username="priya")
+    northside = Team.objects.get(name="Northside Outreach")
+    figures = (
+        Client().get(f"/api/v1/teams/{northside.pk}/concerns/activity", **token_for(priya)).json()
+    )
+    assert figures["raised"] == Concern.objects.filter(team=northside).count() >= 5
+    assert figures["answered_before_escalation"] is not None
+    assert figures["median_response_seconds"] is not None
+    shown = {f["key"]: f["count"] for f in figures["by_level"] + figures["by_direction"]}
+    assert shown["probe"] and shown["alert"] and shown["upward"]
+    page = Client()
+    page.force_login(priya)
+    html = page.get(reverse("web:concern_activity")).content.decode()
+    assert 'id="activity"' in html
+    assert "activity-too-few" not in html
+
+
+def test_after_the_demo_no_concern_waits_on_anyone_nor_in_the_task_queue(loaded: None) -> None:
+    assert set(Concern.objects.values_list("state", flat=True)) == {"resolved"}
+    assert not Concern.objects.filter(due_at__isnull=False).exists()
+    for user in User.objects.all():
+        assert list(concern_queries.waiting_for(user)) == [], user.username
+    # The worker starts with the demo server: no deadline, no alert for it to run.
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+    # A server re-reads the newest outbox events when it starts.
+    frames = [
+        json.loads(payload["frame"])["type"]
+        for payload in LiveEvent.objects.filter(kind="live.event").values_list("payload", flat=True)
+    ]
+    assert "concern" not in frames
+
+
+def test_a_deadline_left_over_from_the_demo_would_change_nothing(loaded: None) -> None:
+    for concern in Concern.objects.all():
+        before = list(concern.entries.values_list("kind", "at"))
+        for round_ in range(1, concern.round + 1):
+            assert concerns.unanswered_now(concern_id=concern.pk, round_=round_) == ""
+        assert list(concern.entries.values_list("kind", "at")) == before
+        assert Concern.objects.get(pk=concern.pk).state == "resolved"
+
+
+def test_the_demos_concerns_span_levels_directions_and_endings_over_past_weeks(
+    loaded: None,
+) -> None:
+    northside = Concern.objects.filter(team__name="Northside Outreach")
+    assert set(northside.values_list("level", flat=True)) == set(Level)
+    assert set(northside.values_list("direction", flat=True)) == set(Direction)
+    assert set(northside.values_list("resolution", flat=True)) == set(Resolution)
+    assert northside.filter(escalated_at__isnull=False, escalate_to__username="priya").exists()
+    assert northside.filter(escalated_at__isnull=True, first_response_at__isnull=False).exists()
+    assert 0 < northside.filter(case__isnull=False).count() < northside.count() / 2
+    now = timezone.now()
+    for concern in Concern.objects.all():
+        times = list(concern.entries.order_by("id").values_list("at", flat=True))
+        assert times == sorted(times), concern.pk  # dated in the order they happened
+        assert now - timedelta(days=60) < concern.created_at == times[0]
+        assert concern.resolved_at == times[-1] < now
+        assert concern.conversation.created_at == concern.created_at
+
+
+def test_the_demos_concerns_leave_out_the_pairs_the_browser_tests_need(loaded: None) -> None:
+    # Each concern's conversation is listed under Messages by the names in it.
+    for concern in Concern.objects.all():
+        names = set(concern.conversation.participants.values_list("user__username", flat=True))
+        assert not {"alex", "priya"} <= names, concern.pk  # browser/test_concerns.py
+        assert not {"morgan", "sam"} <= names, concern.pk  # browser/test_conversations.py

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ropeteam.cases import actions as cases
 from ropeteam.cases.models import RiskChange
+from ropeteam.demo.concerns import load_concerns
 from ropeteam.people import actions as people
 from ropeteam.people.flow import Grade, Role, Status
 from ropeteam.people.models import Organisation, Team, User
@@ -131,6 +132,7 @@ def load() -> bool:
                     )
             _rota(team, lead, [users[r[0]] for r in roster if r[2] != Role.ADMINISTRATOR][:3])
             _cases(team, lead, users, CASES[team_name], rng)
+        load_concerns(teams=teams, users=users, rng=rng)
         _availability(users)
     return True
 
