@@ -23,7 +23,7 @@ from ropeteam.concerns.models import Concern, Entry, Times
 from ropeteam.conversations.models import Conversation
 from ropeteam.conversations.models import Participant as ConversationMember
 from tests.api.conftest import Api, audit_entries, token_for
-from tests.concerns.test_actions import SAID, fire
+from tests.concerns.test_actions import SAID, fire, raise_one
 from tests.conftest import World
 
 MISSING = 987_654_321
@@ -360,6 +360,16 @@ def test_my_concerns_never_list_anyone_elses(world: World, api: Callable[[str], 
         "kim": [],
         "lee": [],
     }
+
+
+def test_my_concerns_show_open_ones_first_then_the_most_recently_closed(
+    world: World, api: Callable[[str], Api]
+) -> None:
+    first, second, third = (raise_one(world) for _ in range(3))
+    for concern in (first, third):  # first is closed before third
+        actions.resolve(actor=world.alex, concern=concern, resolution="resolved")
+    listed = [c["id"] for c in api("alex").get("/concerns").json()]
+    assert listed == [second.pk, third.pk, first.pk]
 
 
 def test_listing_my_concerns_costs_the_same_queries_however_many_there_are(
@@ -737,6 +747,42 @@ def test_a_small_group_is_hidden_and_so_is_a_second_so_it_cannot_be_worked_out(
     # None answered: no response times to show either.
     assert (body["answered_before_escalation"], body["median_response_seconds"]) == (None, None)
     _names_nobody(world, response.content.decode())
+
+
+def test_two_small_groups_that_add_up_to_less_than_the_threshold_hide_a_third(
+    world: World, api: Callable[[str], Api]
+) -> None:
+    # Six Probes, one Alert, one Challenge: showing the six beside a total of eight would
+    # say the two hidden ones are one each.
+    _raise_many(
+        world,
+        [("alex", "morgan", "probe")] * 6 + [("sam", "jo", "alert"), ("jo", "sam", "challenge")],
+    )
+
+    body = api("priya").get(f"/teams/{world.northside.pk}/concerns/activity").json()
+
+    assert body["raised"] == 8
+    assert _figures(body, "by_level") == {
+        "probe": None,
+        "alert": None,
+        "challenge": None,
+        "escalate": 0,
+    }
+    assert _figures(body, "by_direction") == {"upward": None, "level": None, "downward": 0}
+
+
+def test_an_answer_that_came_before_a_later_escalation_counts_as_answered_in_time(
+    world: World, api: Callable[[str], Api]
+) -> None:
+    raised = _raise_many(world, [("alex", "morgan", "probe")] * 6)
+    for concern in raised:
+        actions.respond(actor=world.morgan, concern=concern, response="acknowledge", text="Yes")
+    # The answer did not settle it: the raiser takes it to the lead afterwards.
+    actions.resolve(actor=world.alex, concern=raised[0], resolution="escalated")
+
+    body = api("priya").get(f"/teams/{world.northside.pk}/concerns/activity").json()
+
+    assert body["answered_before_escalation"] == 6
 
 
 def test_the_threshold_is_a_setting(world: World, api: Callable[[str], Api], settings: Any) -> None:

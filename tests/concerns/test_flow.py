@@ -5,11 +5,12 @@ team; the director (4) is the next person up from priya; jo (5) is a third colle
 """
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from ropeteam.concerns import flow
 from ropeteam.concerns.flow import Level, Refused, Resolution, Response, State
+from ropeteam.concerns.queries import _suppressed
 
 ALEX, MORGAN, PRIYA, DIRECTOR, JO = 1, 2, 3, 4, 5
 
@@ -124,3 +125,28 @@ def test_no_sequence_of_actions_leaves_a_concern_in_an_impossible_state(
         assert not before.escalated or concern.escalated
         assert JO not in concern.can_see
         assert before.state != State.RESOLVED or concern == before
+
+
+# --- the lead's figures: what small-cell suppression must never give away ------------------
+
+
+@given(
+    counts=st.lists(st.integers(min_value=0, max_value=12), min_size=2, max_size=4),
+    threshold=st.integers(min_value=2, max_value=6),
+)
+def test_no_hidden_count_can_be_worked_out_from_the_total(
+    counts: list[int], threshold: int
+) -> None:
+    assume(sum(counts) >= threshold)  # with fewer, `activity` shows no breakdown at all
+    keys = [f"k{i}" for i in range(len(counts))]
+    figures = _suppressed(dict(zip(keys, counts, strict=True)), keys, threshold)
+    hidden = [c for c, f in zip(counts, figures, strict=True) if f.count is None]
+    shown = [f.count for f in figures if f.count is not None]
+    # Every count under the threshold is hidden, but not zero: it points at nobody.
+    assert all(s == 0 or s >= threshold for s in shown)
+    assert 0 not in hidden
+    if hidden:
+        # Two or more are hidden and together they reach the threshold, so the total less
+        # what is shown does not pin any one of them down.
+        assert len(hidden) >= 2
+        assert sum(hidden) >= threshold

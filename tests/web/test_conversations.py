@@ -13,6 +13,8 @@ from ropeteam.conversations import actions
 from ropeteam.conversations.models import Conversation, Message
 from ropeteam.people import actions as people
 from ropeteam.people.models import Membership
+from ropeteam.thinking import actions as thinking
+from tests.concerns.test_actions import raise_one
 from tests.conftest import World
 from tests.web.conftest import page_text, refused
 
@@ -58,6 +60,34 @@ def test_list_shows_my_conversations_newest_first_with_unread_counts(
     assert html.index("Jo") < html.index("Morgan")
     assert "2 unread messages" in html
     assert "1 unread message" in html
+
+
+def test_the_chat_beside_a_concern_or_a_thinking_together_says_so_and_links_its_page(
+    world: World, as_user: Any, sam_and_morgan: Conversation
+) -> None:
+    concern = raise_one(world, actor=world.sam, colleague_id=world.morgan.pk)
+    asked = thinking.request_help(
+        actor=world.sam,
+        team=world.northside,
+        task="decision",
+        task_note="Whether to go back to Elm Court today",
+        urgency="now",
+        mode="chat",
+        ask=thinking.Ask("rope"),
+    )
+    session = thinking.accept(actor=world.jo, consultation=asked)
+    html = page_text(as_user("sam").get(reverse("web:conversations")))
+    concern_page = reverse("web:concern", args=[concern.pk])
+    session_page = reverse("web:thinking", args=[session.pk])
+    assert html.count("Something raised · ") == 1
+    assert html.count("Thinking Together · ") == 1
+    assert f'href="{concern_page}"' in html
+    assert f'href="{session_page}"' in html
+    # The plain conversation with morgan is just that.
+    assert html.count("Open its page") == 2
+    # The lead is in neither: nothing about them reaches her list.
+    priyas = page_text(as_user("priya").get(reverse("web:conversations")))
+    assert concern_page not in priyas and "Something raised" not in priyas
 
 
 def test_list_leaves_out_conversations_i_am_not_in(

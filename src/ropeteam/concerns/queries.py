@@ -19,7 +19,10 @@ from ropeteam.people.models import Team, User
 
 def mine(user: User) -> QuerySet[Concern]:
     """Every concern I raised, that was raised with me, or that was escalated to me, in the
-    teams I am in now (one escalated to me also while I am above its team); open first."""
+    teams I am in now (one escalated to me also while I am above its team).
+
+    Open ones first, newest first; then closed ones, the most recently closed first.
+    """
     teams = user.memberships.filter(removed_at__isnull=True).values("team_id")
     above = set(user.org_admin_roles.values_list("organisation_id", flat=True)) | set(
         user.memberships.filter(removed_at__isnull=True, grade__in=ABOVE_TEAM).values_list(
@@ -33,7 +36,7 @@ def mine(user: User) -> QuerySet[Concern]:
             & (Q(team_id__in=teams) | Q(team__organisation_id__in=above))
         )
         .select_related("team", "raiser", "colleague", "escalate_to", "case")
-        .order_by(F("resolved_at").asc(nulls_first=True), "-created_at", "-id")
+        .order_by(F("resolved_at").desc(nulls_first=True), "-created_at", "-id")
     )
 
 
@@ -93,13 +96,16 @@ def min_group() -> int:
 
 
 def _suppressed(counts: dict[str, int], keys: list[str], threshold: int) -> list[Figure]:
-    """Counts under the threshold are hidden; when exactly one is hidden, the next smallest
-    goes too, so the hidden one cannot be worked out from the total."""
+    """Counts under the threshold are hidden (a zero points at nobody and is shown).
+
+    The total less the shown counts is what the hidden ones add up to, so while that is under
+    the threshold the next smallest count is hidden too: one hidden count would be the
+    difference itself, and two that add up to 2 would be 1 each.
+    """
     hidden = {k for k in keys if 0 < counts.get(k, 0) < threshold}
-    if len(hidden) == 1:
-        shown = sorted((counts.get(k, 0), k) for k in keys if k not in hidden and counts.get(k))
-        if shown:
-            hidden.add(shown[0][1])
+    shown = sorted((counts[k], k) for k in keys if k not in hidden and counts.get(k))
+    while hidden and shown and sum(counts[k] for k in hidden) < threshold:
+        hidden.add(shown.pop(0)[1])
     return [Figure(k, None if k in hidden else counts.get(k, 0)) for k in keys]
 
 
@@ -126,8 +132,12 @@ def activity(team: Team, *, days: int = 90) -> Activity:
         for r in rows
         if r["first_response_at"] is not None
     ]
+    # Answered before it went to anyone else: never escalated, or escalated only afterwards.
     in_time = sum(
-        1 for r in rows if r["first_response_at"] is not None and r["escalated_at"] is None
+        1
+        for r in rows
+        if r["first_response_at"] is not None
+        and (r["escalated_at"] is None or r["first_response_at"] <= r["escalated_at"])
     )
     return Activity(
         since=since,
