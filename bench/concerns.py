@@ -411,8 +411,8 @@ def summary(args: argparse.Namespace, figures: Json) -> str:
     else:
         lines.append(
             f"  {args.concerns} probes raised over {args.spread:g} s (at most "
-            f"{figures['raising_behind_schedule_ms']} ms behind), {args.answer_within:g} s to "
-            f"answer at each level, nobody answering"
+            f"{figures['raising_behind_schedule_ms']} ms behind), {args.answer_within} s to "
+            "answer at each level, nobody answering"
         )
         for step in STEPS:
             written, heard = figures["written_late_ms"][step], figures["heard_late_ms"][step]
@@ -462,7 +462,7 @@ def parser() -> argparse.ArgumentParser:
     raising.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for events")
     deadlines = sub.choices["deadlines"]
     deadlines.add_argument(
-        "--answer-within", type=float, default=10.0, help="seconds to answer at each level"
+        "--answer-within", type=int, default=10, help="seconds to answer at each level"
     )
     deadlines.add_argument("--spread", type=float, default=30.0, help="seconds raising takes")
     return p
