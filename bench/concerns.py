@@ -235,21 +235,27 @@ async def scenario_raise(args: argparse.Namespace, bench: Bench) -> Json:
 # --- deadlines: re-sent, then escalated, by the worker ---------------------------------------
 
 
-async def raise_spread(args: argparse.Namespace, bench: Bench) -> tuple[dict[int, Json], float]:
-    """K probes, the i-th due at start + i * S / K whatever the earlier ones took; who raised
-    each with whom, and how far behind that schedule the raising fell (ms)."""
+async def raise_spread(
+    args: argparse.Namespace, bench: Bench
+) -> tuple[dict[int, Json], float, list[float]]:
+    """K probes, the i-th due at start + i * S / K whatever the earlier ones took: who raised
+    each with whom, how far behind that schedule the raising fell, and each raise's response
+    time (ms)."""
     rng = random.Random(11)
     start = time.monotonic() + 0.5
     raised: dict[int, Json] = {}
     behind = 0.0
+    responses: list[float] = []
     for i in range(args.concerns):
         due = start + i * args.spread / args.concerns
         await asyncio.sleep(max(0.0, due - time.monotonic()))
-        behind = max(behind, time.monotonic() - due)
+        sent = time.monotonic()
+        behind = max(behind, sent - due)
         raiser, colleague = rng.sample(bench.members, 2)
         concern = await bench.raise_probe(raiser, colleague)
+        responses.append((time.monotonic() - sent) * 1000)
         raised[concern["id"]] = {"raiser": raiser["id"], "colleague": colleague["id"]}
-    return raised, round(behind * 1000, 1)
+    return raised, round(behind * 1000, 1), responses
 
 
 def read_back() -> dict[int, Json]:
@@ -336,7 +342,7 @@ async def scenario_deadlines(args: argparse.Namespace, bench: Bench) -> Json:
     )
     watch = bench.watch()
     watch.start()
-    raised, behind_ms = await raise_spread(args, bench)
+    raised, behind_ms, responses = await raise_spread(args, bench)
     # The last escalation falls due two times to answer after the last raise; then a grace
     # for anything late or done twice.
     await asyncio.sleep(2 * seconds + args.grace)
@@ -353,6 +359,7 @@ async def scenario_deadlines(args: argparse.Namespace, bench: Bench) -> Json:
         "answer_within_s": seconds,
         "spread_s": args.spread,
         "raising_behind_schedule_ms": behind_ms,
+        "raise_response_ms": distribution(responses),
         **lateness(raised, stored, bench.online, bench.lead["id"]),
         "frames": {k: frames[k] for k in ("missing", "twice", "leaked", "unexpected")},
         "cpu": cpu,
@@ -409,9 +416,11 @@ def summary(args: argparse.Namespace, figures: Json) -> str:
             + ("yes" if event.get("p99", 1e9) <= EVENT_MS else "NO"),
         ]
     else:
+        response = figures["raise_response_ms"]
         lines.append(
             f"  {args.concerns} probes raised over {args.spread:g} s (at most "
-            f"{figures['raising_behind_schedule_ms']} ms behind), {args.answer_within} s to "
+            f"{figures['raising_behind_schedule_ms']} ms behind; response ms p50 "
+            f"{response.get('p50')} p99 {response.get('p99')}), {args.answer_within} s to "
             "answer at each level, nobody answering"
         )
         for step in STEPS:
