@@ -5,7 +5,8 @@ bench/realtime.py does so for the servers it starts. For an existing installatio
 
     ROPETEAM_DATA=... DATABASE_URL=... python bench/populate.py --clients 200 --out users.json
 
-It writes {"users": [{"id", "token"}], "conversations": [{"id", "members": [user index]}]}.
+It writes {"users": [{"id", "token", "grade"}], "conversations": [{"id", "members": [user
+index]}]}. The first user of each team is its lead; the others take `--grades` in turn.
 Everything is made through the actions, as a person would, in one transaction: thousands
 of separate commits, each with an fsync, would take longer than the benchmark.
 """
@@ -21,8 +22,9 @@ from typing import Any
 GROUP = 5
 
 
-def populate(clients: int, team_size: int, out: Path) -> None:
-    """Make `clients` users in one team (or teams of `team_size`), in conversations of 5."""
+def populate(clients: int, team_size: int, grades: list[str], out: Path) -> None:
+    """Make `clients` users in one team (or teams of `team_size`), in conversations of 5; the
+    members who do not lead take `grades` in turn."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ropeteam.config.settings")
     import django  # noqa: PLC0415  settings come from the environment set by the caller
 
@@ -56,15 +58,16 @@ def populate(clients: int, team_size: int, out: Path) -> None:
                 password=None,
             )
             lead = index % team_size == 0
+            grade = "team_lead" if lead else grades[(index % team_size - 1) % len(grades)]
             actions.add_member(
                 actor=None,
                 team=team,
                 user=user,
                 role="lead" if lead else "practitioner",
-                grade="team_lead" if lead else "practitioner",
+                grade=grade,
             )
             _token, raw = actions.create_token(actor=user, name="bench")
-            users.append({"id": user.pk, "token": raw})
+            users.append({"id": user.pk, "token": raw, "grade": grade})
             members.append(user)
             if len(members) == GROUP:
                 conversation, _new = talk.start_conversation(
@@ -82,11 +85,16 @@ def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--clients", type=int, required=True, help="a multiple of 5")
     p.add_argument("--team-size", type=int, default=0, help="0: everyone in one team")
+    p.add_argument(
+        "--grades",
+        default="practitioner",
+        help="comma-separated grades the members who do not lead take in turn",
+    )
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args(argv)
     if args.clients % GROUP or args.team_size % GROUP:
         p.error(f"--clients and --team-size must be multiples of {GROUP}")
-    populate(args.clients, args.team_size, args.out)
+    populate(args.clients, args.team_size, args.grades.split(","), args.out)
     return 0
 
 

@@ -234,9 +234,19 @@ def _server_limits() -> None:
 
 
 class Servers:
-    """`ropeteam serve --no-worker` processes sharing one data folder and database."""
+    """`ropeteam serve` processes sharing one data folder and database, run `--no-worker`
+    unless `worker` (the embedded task worker: deadlines and alerts)."""
 
-    def __init__(self, args: argparse.Namespace, clients: int) -> None:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        clients: int,
+        *,
+        worker: bool = False,
+        grades: str = "practitioner",
+    ) -> None:
+        self.worker = worker
+        self.grades = grades
         self.tmp = tempfile.TemporaryDirectory(prefix="ropeteam-bench-")
         self.data = Path(self.tmp.name)
         self.database_url = fresh_database(args.postgres) if args.postgres else None
@@ -266,6 +276,8 @@ class Servers:
                 str(clients),
                 "--team-size",
                 str(args.team_size),
+                "--grades",
+                self.grades,
                 "--out",
                 str(users_file),
             ],
@@ -280,8 +292,9 @@ class Servers:
     def start_one(self) -> None:
         port = free_port()
         log = (self.data / f"server-{port}.log").open("ab")
+        worker = [] if self.worker else ["--no-worker"]
         process = subprocess.Popen(
-            [sys.executable, "-m", "ropeteam.cli", "serve", "--no-worker", "--port", str(port)],
+            [sys.executable, "-m", "ropeteam.cli", "serve", *worker, "--port", str(port)],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
