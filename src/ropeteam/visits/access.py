@@ -41,11 +41,14 @@ def access_escalation(user: AnyUser, escalation_id: int) -> Escalation:
     return escalation
 
 
+def leads_for(user: User, visit: Visit) -> bool:
+    """A lead of the visit's team, and not the worker on it."""
+    membership = current_membership(user, visit.team_id)
+    return membership is not None and membership.role == Role.LEAD and user.pk != visit.worker_id
+
+
 def may_take(user: User, visit: Visit, escalation: Escalation) -> bool:
     """Who may say "I'm on it" and record what happened: whoever the alert told, or a lead of
     the team other than the worker. A lead's board shows every open visit, and a lead who
     sees someone overdue must not have to wait for the chain to reach them."""
-    if user.pk in escalation.told:
-        return True
-    membership = current_membership(user, visit.team_id)
-    return membership is not None and membership.role == Role.LEAD and user.pk != visit.worker_id
+    return user.pk in escalation.told or leads_for(user, visit)
