@@ -6,6 +6,7 @@ answer someone else exactly as a concern that does not exist (concerns.access), 
 lists anyone else's concerns: the lead sees figures, never names.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -213,81 +214,94 @@ def _back(concern: Concern) -> HttpResponse:
     return redirect("web:concern", concern_id=concern.pk)
 
 
-def _again(
-    request: HttpRequest, me: User, concern: Concern, **bound: forms.BaseForm
+def _post(
+    request: HttpRequest,
+    me: User,
+    concern_id: int,
+    *,
+    form_class: type[forms.Form],
+    prefix: str,
+    act: Callable[[Concern, forms.Form], Concern],
+    said: Callable[[Concern], str],
 ) -> HttpResponse:
-    """The page again with a refused form: read afresh, as the refusal may be news."""
-    return _concern_page(request, me, access_concern(me, concern.pk), **bound)
-
-
-@require_POST
-@signed_in
-def respond(request: HttpRequest, me: User, concern_id: int) -> HttpResponse:
+    """One of the concern page's forms: act on it, or show the page again with the refusal
+    (read afresh, as the refusal may be news)."""
     concern = access_concern(me, concern_id)
-    form = RespondForm(request.POST, prefix="respond")
-    done = submit(
-        form,
-        lambda d: actions.respond(
-            actor=me, concern=concern, response=d["response"], text=d["text"]
-        ),
-    )
+    form = form_class(request.POST, prefix=prefix)
+    done = submit(form, lambda _d: act(concern, form))
     if done is REFUSED:
-        return _again(request, me, concern, respond_form=form)
-    messages.success(request, _("Thank you: %(name)s is told.") % {"name": concern.raiser.name})
+        bound = {f"{prefix}_form": form}
+        return _concern_page(request, me, access_concern(me, concern.pk), **bound)
+    messages.success(request, said(done))
     return _back(concern)
 
 
-def _statement(form: StatementForm) -> actions.Statement:
+def _statement(form: forms.Form) -> actions.Statement:
     d = form.cleaned_data
     return actions.Statement(d["noticed"], d["matters"], d["suggest"], d["asking"])
 
 
 @require_POST
 @signed_in
+def respond(request: HttpRequest, me: User, concern_id: int) -> HttpResponse:
+    return _post(
+        request,
+        me,
+        concern_id,
+        form_class=RespondForm,
+        prefix="respond",
+        act=lambda c, f: actions.respond(
+            actor=me, concern=c, response=f.cleaned_data["response"], text=f.cleaned_data["text"]
+        ),
+        said=lambda c: _("Thank you: %(name)s is told.") % {"name": c.raiser.name},
+    )
+
+
+@require_POST
+@signed_in
 def step_up(request: HttpRequest, me: User, concern_id: int) -> HttpResponse:
-    concern = access_concern(me, concern_id)
-    form = StatementForm(request.POST, prefix="step")
-    done = submit(
-        form, lambda _d: actions.step_up(actor=me, concern=concern, statement=_statement(form))
+    return _post(
+        request,
+        me,
+        concern_id,
+        form_class=StatementForm,
+        prefix="step",
+        act=lambda c, f: actions.step_up(actor=me, concern=c, statement=_statement(f)),
+        said=lambda c: _("Stepped up to %(level)s.") % {"level": labels.LEVEL[str(c.level)]},
     )
-    if done is REFUSED:
-        return _again(request, me, concern, step_form=form)
-    messages.success(
-        request, _("Stepped up to %(level)s.") % {"level": labels.LEVEL[str(done.level)]}
-    )
-    return _back(concern)
 
 
 @require_POST
 @signed_in
 def challenge(request: HttpRequest, me: User, concern_id: int) -> HttpResponse:
-    concern = access_concern(me, concern_id)
-    form = StatementForm(request.POST, prefix="challenge")
-    done = submit(
-        form,
-        lambda _d: actions.challenge_again(actor=me, concern=concern, statement=_statement(form)),
+    return _post(
+        request,
+        me,
+        concern_id,
+        form_class=StatementForm,
+        prefix="challenge",
+        act=lambda c, f: actions.challenge_again(actor=me, concern=c, statement=_statement(f)),
+        said=lambda _c: _("Challenged again."),
     )
-    if done is REFUSED:
-        return _again(request, me, concern, challenge_form=form)
-    messages.success(request, _("Challenged again."))
-    return _back(concern)
 
 
 @require_POST
 @signed_in
 def resolve(request: HttpRequest, me: User, concern_id: int) -> HttpResponse:
-    concern = access_concern(me, concern_id)
-    form = ResolveForm(request.POST, prefix="resolve")
-    done = submit(
-        form,
-        lambda d: actions.resolve(
-            actor=me, concern=concern, resolution=d["resolution"], text=d["text"]
+    return _post(
+        request,
+        me,
+        concern_id,
+        form_class=ResolveForm,
+        prefix="resolve",
+        act=lambda c, f: actions.resolve(
+            actor=me,
+            concern=c,
+            resolution=f.cleaned_data["resolution"],
+            text=f.cleaned_data["text"],
         ),
+        said=lambda _c: _("How it ended is recorded."),
     )
-    if done is REFUSED:
-        return _again(request, me, concern, resolve_form=form)
-    messages.success(request, _("How it ended is recorded."))
-    return _back(concern)
 
 
 # --- the team lead's figures and times -----------------------------------------------------

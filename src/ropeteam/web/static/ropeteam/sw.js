@@ -4,7 +4,7 @@
 // no person's data. Pages, the API and the websocket always go to the network and are never
 // stored here: they may carry case content and messages (docs/security.md).
 
-const CACHE = "ropeteam-shell-v6";
+const CACHE = "ropeteam-shell-v7";
 const OFFLINE = "/offline";
 const SHELL = [
   OFFLINE,
@@ -13,6 +13,7 @@ const SHELL = [
   "/static/ropeteam/live.js",
   "/static/ropeteam/chat.js",
   "/static/ropeteam/push.js",
+  "/static/ropeteam/livepage.js",
   "/static/ropeteam/thinking.js",
   "/static/ropeteam/visit.js",
   "/static/ropeteam/concerns.js",

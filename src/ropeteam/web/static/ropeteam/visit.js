@@ -5,7 +5,7 @@
 // until the server has answered it, and sent again on every `online` event and on a timer.
 // Sending it twice is the same alarm on the server, so resending is always safe.
 
-import { busy, changed } from "./thinking.js";
+import { livePage } from "./livepage.js";
 
 const DATABASE = "ropeteam-alarms";
 const STORE = "alarms";
@@ -156,67 +156,22 @@ function wireAlarm(form, strings, onSent) {
 
 export function wireVisits(client, strings) {
   const data = JSON.parse(document.getElementById("visit-data").textContent);
-  let running = false;
-  let again = false;
-
-  function offerLatest() {
-    const notice = document.getElementById("visit-changed");
-    if (!notice || !notice.hidden) return;
-    const link = document.createElement("a");
-    link.href = location.pathname;
-    link.textContent = strings.show_latest;
-    notice.replaceChildren(`${strings.visit_changed} `, link);
-    notice.hidden = false;
-  }
-
-  // Put the fresh page's live parts (and the alarm's state) in place of the shown ones.
-  function apply(fresh) {
-    for (const part of document.querySelectorAll("[data-live-part]")) {
-      const replacement = fresh.getElementById(part.id);
-      if (!replacement || replacement.innerHTML === part.innerHTML) continue;
-      if (busy(part)) {
-        offerLatest();
-        continue;
+  // Besides the live parts, the fresh page brings the alarm's state across.
+  const { refresh, apply } = livePage({
+    strings,
+    notice: "visit-changed",
+    words: strings.visit_changed,
+    after: (fresh) => {
+      const status = document.getElementById("alarm-status");
+      const freshStatus = fresh.getElementById("alarm-status");
+      if (status && freshStatus && "alarmSent" in freshStatus.dataset) {
+        status.textContent = freshStatus.textContent;
+        status.dataset.alarmSent = "";
       }
-      part.replaceWith(document.importNode(replacement, true));
-    }
-    const status = document.getElementById("alarm-status");
-    const freshStatus = fresh.getElementById("alarm-status");
-    if (status && freshStatus && "alarmSent" in freshStatus.dataset) {
-      status.textContent = freshStatus.textContent;
-      status.dataset.alarmSent = "";
-    }
-    const form = document.getElementById("alarm-form");
-    if (form && !fresh.getElementById("alarm-form")) form.remove(); // the visit ended
-  }
-
-  async function refresh() {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    try {
-      const answer = await fetch(location.pathname, { credentials: "same-origin" });
-      if (!answer.ok) return;
-      const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
-      const parts = (root) => [...root.querySelectorAll("[data-live-part]")].map((p) => p.id);
-      if (parts(fresh).join(" ") !== parts(document).join(" ")) {
-        if (changed(document.getElementById("main"))) offerLatest();
-        else location.reload();
-        return;
-      }
-      apply(fresh);
-    } catch {
-      // Offline: the next connection reads the page again.
-    } finally {
-      running = false;
-      if (again) {
-        again = false;
-        refresh();
-      }
-    }
-  }
+      const form = document.getElementById("alarm-form");
+      if (form && !fresh.getElementById("alarm-form")) form.remove(); // the visit ended
+    },
+  });
 
   const form = document.getElementById("alarm-form");
   if (form && "indexedDB" in window) wireAlarm(form, strings, apply);
