@@ -6,6 +6,7 @@ DATABASE_URL's, so every run starts from the demo team.
 
 import base64
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -92,14 +93,32 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 pytest.fail(f"the server exited with {self.process.returncode}:\n{self.output()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
+            if self.is_ready():
+                return
             time.sleep(0.2)
         pytest.fail(f"the server was not ready within 60 s:\n{self.output()}")
+
+    def is_ready(self) -> bool:
+        """/readyz says ready; a server started without a worker needs only its own parts."""
+        assert self.process is not None
+        try:
+            with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as response:  # noqa: S310
+                return bool(response.status == 200)
+        except urllib.error.HTTPError as error:
+            if "--no-worker" not in self.process.args:  # type: ignore[operator]
+                return False
+            checks = json.loads(error.read())["checks"]
+            return all(v == "ok" for k, v in checks.items() if k not in ("worker", "deadlines"))
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return False
+
+    def readyz(self) -> tuple[int, dict[str, str]]:
+        """/readyz's status and checks."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/readyz", timeout=5) as response:  # noqa: S310
+                return response.status, json.loads(response.read())["checks"]
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())["checks"]
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-5000:]

@@ -2,6 +2,9 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
+
+from ropeteam.escalation import health
 
 
 def test_healthz_answers_while_the_process_runs(client: Client) -> None:
@@ -12,6 +15,7 @@ def test_healthz_answers_while_the_process_runs(client: Client) -> None:
 
 @pytest.mark.django_db
 def test_readyz_checks_the_database_and_redis_when_configured(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    health.beat(worker="test-host:1", started_at=timezone.now())  # a worker runs
     response = client.get("/readyz")
     assert response.status_code == 200
     checks = response.json()["checks"]

@@ -8,7 +8,6 @@ import ipaddress
 import logging
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -100,11 +99,13 @@ def _exit(signum: int, frame: FrameType | None) -> None:
 def _serve(*, host: str, port: int, worker: bool) -> int:
     import uvicorn  # noqa: PLC0415
 
-    child = None
-    if worker:
-        # The embedded worker is a child process: the task runner installs its own signal
-        # handlers, which only work in a main thread.
-        child = subprocess.Popen([sys.executable, "-m", "ropeteam.cli", "worker"])
+    from ropeteam.escalation.supervisor import Supervisor  # noqa: PLC0415
+
+    # The embedded worker is a child process (the task runner installs its own signal
+    # handlers, which only work in a main thread), watched and restarted by a thread here.
+    supervisor = Supervisor([sys.executable, "-m", "ropeteam.cli", "worker"]) if worker else None
+    if supervisor is not None:
+        supervisor.start()
     # uvicorn re-raises SIGTERM at itself after shutting down; turn it into SystemExit so
     # the `finally` below still stops the worker.
     signal.signal(signal.SIGTERM, _exit)
@@ -121,12 +122,8 @@ def _serve(*, host: str, port: int, worker: bool) -> int:
             ws_per_message_deflate=False,
         )
     finally:
-        if child is not None:
-            child.send_signal(signal.SIGTERM)
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        if supervisor is not None:
+            supervisor.stop()
     return 0
 
 
@@ -134,27 +131,39 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _django()
     from django.core.management import call_command  # noqa: PLC0415
 
-    # Visit deadlines are rows swept every interval, beside the task runner: a step that
-    # fell due while no worker ran fires on the first sweep after one starts.
-    # A quarter of the task interval: a safety deadline should not wait a whole second.
+    # Timed steps are rows swept every interval, beside the task runner: a step that fell due
+    # while no worker ran fires on the first sweep after one starts. A quarter of the task
+    # interval: a safety deadline should not wait a whole second.
     threading.Thread(
-        target=_sweep_visits, args=(args.interval / 4,), name="visit-sweeper", daemon=True
+        target=_sweep, args=(args.interval / 4,), name="deadline-sweeper", daemon=True
     ).start()
     call_command("db_worker", interval=args.interval, queue_name="*")
     return 0
 
 
-def _sweep_visits(interval: float) -> None:
-    from django.db import connection  # noqa: PLC0415
+def _sweep(interval: float) -> None:
+    """Fire due steps for ever, and write the heartbeat that says this worker is alive.
 
+    The heartbeat is written here, not on a timer of its own: a sweeper that hangs must stop
+    it, so that /readyz and the supervisor see a worker that no longer keeps deadlines.
+    """
+    from django.conf import settings  # noqa: PLC0415
+    from django.db import connection  # noqa: PLC0415
+    from django.utils import timezone  # noqa: PLC0415
+
+    from ropeteam.escalation.health import beat, worker_name  # noqa: PLC0415
     from ropeteam.visits.actions import sweep  # noqa: PLC0415
 
+    name, started_at, next_beat = worker_name(), timezone.now(), 0.0
     while True:
         fired = 0
         try:
+            if time.monotonic() >= next_beat:
+                beat(worker=name, started_at=started_at)
+                next_beat = time.monotonic() + settings.WORKER_BEAT_SECONDS
             fired = sweep()
         except Exception:
-            logging.getLogger("ropeteam.visits").exception("sweeping visit deadlines failed")
+            logging.getLogger("ropeteam.worker").exception("sweeping deadlines failed")
             connection.close()  # a fresh connection on the next round
         if not fired:  # more may be due already after a busy round: look again at once
             time.sleep(interval)
@@ -213,7 +222,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     from ropeteam.core.production import problems  # noqa: PLC0415
 
-    found = problems()
+    found = problems() + _delays()
     for problem in found:
         print(f"  - {problem}")
     try:
@@ -225,6 +234,27 @@ def cmd_check(args: argparse.Namespace) -> int:
         return _fail("this configuration is not ready for production.")
     print("This configuration is ready for production.")
     return 0
+
+
+def _delays() -> list[str]:
+    """What keeps escalations from running on time now (a dead worker, overdue steps).
+
+    An installation that has never run (no tables yet, or no worker ever) is being set up,
+    not failing: it is checked before its first start.
+    """
+    from django.db import DatabaseError  # noqa: PLC0415
+
+    from ropeteam.escalation.health import problems  # noqa: PLC0415
+    from ropeteam.escalation.models import Heartbeat  # noqa: PLC0415
+
+    try:
+        if not Heartbeat.objects.exists():
+            print("  (no worker has run here yet: start `ropeteam serve` or `ropeteam worker`)")
+            return []
+        return [f"Escalations are delayed: {problem}." for problem in problems()]
+    except DatabaseError:
+        print("  (the database is not set up yet: the worker is checked once it is)")
+        return []
 
 
 IMPORT_COLUMNS = [

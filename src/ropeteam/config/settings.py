@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "ropeteam.people",
     "ropeteam.cases",
     "ropeteam.conversations",
+    "ropeteam.escalation",
     "ropeteam.thinking",
     "ropeteam.visits",
     "ropeteam.concerns",
@@ -226,6 +227,15 @@ DEFAULT_FROM_EMAIL = env("ROPETEAM_EMAIL_FROM", "Ropeteam <ropeteam@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where people open Ropeteam: links in e-mail are made from it.
 BASE_URL = env("ROPETEAM_BASE_URL", "http://127.0.0.1:8000")
+
+# The worker (escalation/health.py): how long its heartbeat may be silent, and how long due
+# work may wait, before /readyz is 503 and the leads see "Escalations are delayed".
+WORKER_STALE_SECONDS = int(env("ROPETEAM_WORKER_STALE_SECONDS", "30"))
+DEADLINES_LATE_SECONDS = int(env("ROPETEAM_DEADLINES_LATE_SECONDS", "60"))
+# How often the worker writes its heartbeat; `serve` restarts an embedded worker that died
+# (or whose heartbeat is silent for twice the stale time) after this delay, doubling to 60 s.
+WORKER_BEAT_SECONDS = float(env("ROPETEAM_WORKER_BEAT_SECONDS", "5"))
+WORKER_RESTART_SECONDS = float(env("ROPETEAM_WORKER_RESTART_SECONDS", "1"))
 
 # Notifications of unread messages (notify/): how long a message may stay unread before
 # its recipients are told, and whether the notification quotes it (off: lock screens).

@@ -1,4 +1,5 @@
-"""Probes for load balancers and orchestrators: /healthz (process up), /readyz (can serve)."""
+"""Probes for load balancers and orchestrators: /healthz (process up) and the parts of
+/readyz that every instance needs (the worker's part is `escalation.health.readyz`)."""
 
 import redis
 from django.conf import settings
@@ -31,10 +32,16 @@ def _redis(url: str) -> str:
     return "ok"
 
 
-def readyz(request: HttpRequest) -> JsonResponse:
-    checks = {"database": _database()}
+def checks() -> dict[str, str]:
+    """The parts every instance needs: the database (migrated) and Redis when configured."""
+    found = {"database": _database()}
     if settings.REDIS_URL:
-        checks["redis"] = _redis(settings.REDIS_URL)
+        found["redis"] = _redis(settings.REDIS_URL)
+    return found
+
+
+def answer(checks: dict[str, str]) -> JsonResponse:
+    """200 when every check says "ok", else 503; the checks say why."""
     ready = all(value == "ok" for value in checks.values())
     return JsonResponse(
         {"status": "ok" if ready else "unavailable", "checks": checks},

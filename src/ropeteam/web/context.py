@@ -4,11 +4,13 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 
-from ropeteam.people.access import can
-from ropeteam.people.flow import Permission
+from ropeteam.escalation.health import problems
+from ropeteam.people.access import can, current_membership
+from ropeteam.people.flow import Permission, Role
 from ropeteam.people.models import Team, User
-from ropeteam.people.queries import teams_for
+from ropeteam.people.queries import duty_lead_at, teams_for
 from ropeteam.web.live import strings
 
 TEAM_KEY = "team_id"
@@ -68,7 +70,20 @@ def current_team(request: HttpRequest) -> dict[str, Any]:
         "section": SECTIONS.get(match.url_name or "") if match else None,
         "can_view_cases": team is not None and can(user, team, Permission.VIEW_CASES),
         "can_manage_members": team is not None and can(user, team, Permission.MANAGE_MEMBERS),
+        "escalations_delayed": _delays_for(user, team),
     }
+
+
+def _delays_for(user: User, team: Team | None) -> list[str]:
+    """Why escalations are late, for the team lead and the duty lead: they must check on
+    people in the field another way until it is mended. Nobody else is burdened with it."""
+    if team is None:
+        return []
+    membership = current_membership(user, team.pk)
+    is_lead = membership is not None and membership.role == Role.LEAD
+    if is_lead or duty_lead_at(team, timezone.now()) == user:
+        return problems()
+    return []
 
 
 def _device() -> dict[str, Any]:
