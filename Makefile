@@ -5,12 +5,26 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test setup lint typecheck pytest test-scale serve clean
+.PHONY: demo test setup chromium lint typecheck pytest test-scale serve clean
 
 demo: setup
 	$(BIN)/ropeteam demo --port $(PORT)
 
-test: setup lint typecheck pytest
+test: setup chromium lint typecheck pytest
+
+# The browser tests drive Debian's Chromium (or CHROMIUM_PATH). As root it is installed here;
+# otherwise this says the one line to run.
+CHROMIUM_PATH ?= /usr/bin/chromium
+chromium:
+	@test -x "$(CHROMIUM_PATH)" || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "== installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "make test needs Chromium: run 'sudo apt-get install chromium' (or set CHROMIUM_PATH)."; \
+	    exit 1; \
+	  fi; \
+	}
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -32,11 +46,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-pytest: setup
+pytest: setup chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The same suite on PostgreSQL and Redis (what .ci/run does after `make test`).
-test-scale: setup
+test-scale: setup chromium
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	$(BIN)/pytest $(PYTEST_ARGS)
