@@ -151,6 +151,7 @@ def _sweep(interval: float) -> None:
     from django.db import connection  # noqa: PLC0415
     from django.utils import timezone  # noqa: PLC0415
 
+    from ropeteam.escalation.engine import run_due  # noqa: PLC0415
     from ropeteam.escalation.health import beat, worker_name  # noqa: PLC0415
     from ropeteam.visits.actions import sweep  # noqa: PLC0415
 
@@ -162,6 +163,7 @@ def _sweep(interval: float) -> None:
                 beat(worker=name, started_at=started_at)
                 next_beat = time.monotonic() + settings.WORKER_BEAT_SECONDS
             fired = sweep()
+            fired += run_due()
         except Exception:
             logging.getLogger("ropeteam.worker").exception("sweeping deadlines failed")
             connection.close()  # a fresh connection on the next round
