@@ -236,6 +236,9 @@ DEADLINES_LATE_SECONDS = int(env("ROPETEAM_DEADLINES_LATE_SECONDS", "60"))
 # (or whose heartbeat is silent for twice the stale time) after this delay, doubling to 60 s.
 WORKER_BEAT_SECONDS = float(env("ROPETEAM_WORKER_BEAT_SECONDS", "5"))
 WORKER_RESTART_SECONDS = float(env("ROPETEAM_WORKER_RESTART_SECONDS", "1"))
+# An emergency chosen in a Thinking Together alerts the duty lead and the team lead again
+# this often until one of them says "I'm on it".
+EMERGENCY_REPEAT_SECONDS = int(env("ROPETEAM_EMERGENCY_REPEAT_SECONDS", "120"))
 
 # Notifications of unread messages (notify/): how long a message may stay unread before
 # its recipients are told, and whether the notification quotes it (off: lock screens).

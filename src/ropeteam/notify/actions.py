@@ -302,6 +302,7 @@ def _alert_text(kind: str, name: str) -> tuple[str, str]:
     with translation.override(settings.LANGUAGE_CODE):
         texts = {
             "thinking_requested": _("%(name)s asks to think together") % {"name": name},
+            "thinking_emergency": _("Emergency: %(name)s needs help now") % {"name": name},
             "visit_prompt": _("Your visit is due to end. Are you OK?"),
             "visit_overdue": _("%(name)s is overdue on a visit") % {"name": name},
             "visit_alarm": _("Alarm: %(name)s needs help on a visit") % {"name": name},

@@ -23,7 +23,7 @@ from ropeteam.people import queries as people
 from ropeteam.people.access import current_membership, require
 from ropeteam.people.flow import Permission, Role, Status
 from ropeteam.people.models import Membership, Team, User
-from ropeteam.thinking import flow
+from ropeteam.thinking import emergency, flow
 from ropeteam.thinking.flow import Circle, Met, Mode, NextStep, Refused, State, Step, Task, Urgency
 from ropeteam.thinking.models import (
     AgreedAction,
@@ -553,11 +553,10 @@ def _act_on(row: Consultation, next_step: NextStep, actor: User) -> None:
     if next_step not in flow.ACTING_NEXT_STEPS:
         return
     now = timezone.now()
-    circle = Circle.DUTY_LEAD if next_step == NextStep.EMERGENCY else Circle.TEAM
-    reached = _circle(row.team, row.seeker, circle, now)
     if next_step == NextStep.EMERGENCY:
-        reached |= _circle(row.team, row.seeker, Circle.DUTY_LEAD, now)
-    reached -= {actor.pk}
+        emergency.declare(row=row, actor=actor, now=now)
+        return
+    reached = _circle(row.team, row.seeker, Circle.TEAM, now) - {actor.pk}
     record(
         actor=actor,
         action=f"thinking.{next_step.value}",

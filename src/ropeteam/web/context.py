@@ -11,6 +11,7 @@ from ropeteam.people.access import can, current_membership
 from ropeteam.people.flow import Permission, Role
 from ropeteam.people.models import Team, User
 from ropeteam.people.queries import duty_lead_at, teams_for
+from ropeteam.thinking import emergency
 from ropeteam.web.live import strings
 
 TEAM_KEY = "team_id"
@@ -71,6 +72,7 @@ def current_team(request: HttpRequest) -> dict[str, Any]:
         "can_view_cases": team is not None and can(user, team, Permission.VIEW_CASES),
         "can_manage_members": team is not None and can(user, team, Permission.MANAGE_MEMBERS),
         "escalations_delayed": _delays_for(user, team),
+        "emergencies": emergency.waiting_for(user),
     }
 
 

@@ -93,6 +93,11 @@ urlpatterns = [
     ),
     path("thinking/<id:consultation_id>/outcome/", views.thinking_outcome, name="thinking_outcome"),
     path("thinking/<id:consultation_id>/shared/", views.thinking_share, name="thinking_share"),
+    path(
+        "thinking/<id:consultation_id>/emergency/",
+        views.emergency_acknowledge,
+        name="emergency_acknowledge",
+    ),
     path("thinking/actions/<id:action_id>/done/", views.thinking_action_done, name="action_done"),
     path("concerns/", views.concern_list, name="concerns"),
     path("concerns/new/", views.concern_new, name="concern_new"),

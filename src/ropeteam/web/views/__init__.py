@@ -22,6 +22,7 @@ from ropeteam.web.views.conversations import (
     conversation_start,
 )
 from ropeteam.web.views.device import offline, service_worker
+from ropeteam.web.views.emergency import acknowledge as emergency_acknowledge
 from ropeteam.web.views.rope import (
     availability,
     home,
@@ -85,6 +86,7 @@ __all__ = [
     "conversation_detail",
     "conversation_list",
     "conversation_start",
+    "emergency_acknowledge",
     "home",
     "invitation_revoke",
     "invitations",

@@ -23,9 +23,9 @@ from ropeteam.core.errors import Conflict, InvalidInput, NotFound
 from ropeteam.people.access import can
 from ropeteam.people.flow import Permission
 from ropeteam.people.models import Team, User
-from ropeteam.thinking import actions, queries
+from ropeteam.thinking import actions, emergency, queries
 from ropeteam.thinking.access import access_consultation
-from ropeteam.thinking.flow import Circle, Mode, State, Step, next_circle
+from ropeteam.thinking.flow import Circle, Mode, NextStep, State, Step, next_circle
 from ropeteam.thinking.models import Consultation
 from ropeteam.web import labels
 from ropeteam.web.decorators import in_team, signed_in
@@ -141,6 +141,8 @@ def _session_page(
                 bound=bound,
             )
         )
+    if consultation.next_step == NextStep.EMERGENCY:
+        context["emergency"] = emergency.state_of(consultation.pk)
     if consultation.state == State.CLOSED and consultation.accepted_at and consultation.finished_at:
         took = consultation.finished_at - consultation.accepted_at
         context["minutes"] = max(1, round(took.total_seconds() / 60))

@@ -5,6 +5,7 @@
 import { DATABASE, LiveClient, Outbox } from "./live.js";
 import { wireThread } from "./chat.js";
 import { wireConcerns } from "./concerns.js";
+import { wireEmergencies } from "./emergencies.js";
 import { wirePush } from "./push.js";
 import { wireThinking } from "./thinking.js";
 import { forgetAlarms, resendAlarms, wireVisits } from "./visit.js";
@@ -54,6 +55,7 @@ if ("live" in body.dataset && "indexedDB" in window && window.crypto?.subtle) {
   window.ropeteamLive = client; // for the browser tests and the console; holds no secret
   client.addEventListener("connection", ({ detail }) => showConnection(detail.state));
   if (document.getElementById("thread-data")) wireThread(client, strings);
+  wireEmergencies(client);
   if (document.getElementById("outbox-list")) {
     listOutbox(client);
     client.addEventListener("state", () => listOutbox(client));
