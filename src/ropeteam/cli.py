@@ -40,6 +40,8 @@ def _fail(message: str) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    # Links in the demo's e-mails lead to the port it serves on (the worker inherits this).
+    os.environ.setdefault("ROPETEAM_BASE_URL", f"http://{LOOPBACK}:{args.port}")
     _django(demo=True)
     from ropeteam import demo  # noqa: PLC0415
 

@@ -57,6 +57,7 @@ NORTHSIDE_ROUTES: list[Route] = [
     ),
     ("DELETE", "/teams/{team_id}/invitations/{invitation_id}", None),
     ("GET", "/teams/{team_id}/duty-shifts", None),
+    ("GET", "/teams/{team_id}/unreachable", None),
     ("POST", "/teams/{team_id}/duty-shifts", _shift_body),
     ("DELETE", "/teams/{team_id}/duty-shifts/{shift_id}", None),
     ("GET", "/teams/{team_id}/cases", None),

@@ -71,13 +71,15 @@ def test_a_visit_alarm_reaches_the_rope_holder_by_push_and_the_lead_by_email(
     )
     visits.raise_alarm(actor=world.sam, visit=visit)
     run_worker()
-    (push,) = push_service.received
+    # Jo was first asked to hold the rope, then alarmed.
+    asked, push = push_service.received
+    assert asked.payload["body"] == "Can you hold Sam’s rope on a visit?"
     assert push.payload["body"] == "Alarm: Sam needs help on a visit"
     (mail,) = mail_server.received
     assert mail["Subject"] == "Alarm: Sam needs help on a visit"
     assert mail_server.recipients == [["priya@example.org"]]
     assert "Harbour" not in mail.as_string() and "Harbour" not in str(push.payload)
-    states = sorted(Alert.objects.values_list("channel", "state"))
+    states = sorted(Alert.objects.filter(topic__endswith=":alarm").values_list("channel", "state"))
     assert states == [("email", "sent"), ("push", "sent")]
 
 

@@ -217,6 +217,10 @@ EMAIL_BACKEND = (
     if DEMO or DEBUG or not env("ROPETEAM_EMAIL_HOST")
     else "django.core.mail.backends.smtp.EmailBackend"
 )
+if DEMO:
+    # The demo keeps every e-mail it sends as a file, to open and follow its links.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = DATA_DIR / "mail"
 EMAIL_HOST = env("ROPETEAM_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("ROPETEAM_EMAIL_PORT", "587"))
 EMAIL_HOST_USER = env("ROPETEAM_EMAIL_USER")

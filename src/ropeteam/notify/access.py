@@ -15,3 +15,15 @@ def access_subscription(user: AnyUser, endpoint: str) -> PushSubscription:
     if subscription is None:
         raise NotFound(_("No such subscription."))
     return subscription
+
+
+def access_device(user: AnyUser, device_id: int) -> PushSubscription:
+    """My push subscription by id; someone else's looks the same as none (404)."""
+    device = (
+        PushSubscription.objects.filter(pk=device_id, user_id=user.pk).first()
+        if user.is_authenticated
+        else None
+    )
+    if device is None:
+        raise NotFound(_("No such device."))
+    return device

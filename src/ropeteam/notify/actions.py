@@ -6,12 +6,15 @@ e-mail only when no push got through.
 """
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from datetime import datetime, time, timedelta
+from urllib.parse import urlencode, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
@@ -21,12 +24,32 @@ from ropeteam.audit.log import record
 from ropeteam.conversations.models import Conversation, Message, Participant
 from ropeteam.core.errors import Conflict, InvalidInput, NotFound
 from ropeteam.notify import mail, push
-from ropeteam.notify.flow import Channel, State, Unread, newest_for, preview
-from ropeteam.notify.models import Alert, Delivery, PushSubscription
+from ropeteam.notify.flow import (
+    EMAIL_LINK_HOURS,
+    Channel,
+    State,
+    Unread,
+    is_quiet,
+    is_routine,
+    newest_for,
+    preview,
+)
+from ropeteam.notify.models import (
+    Alert,
+    Delivery,
+    EmailVerification,
+    PushSubscription,
+    QuietHours,
+)
 from ropeteam.notify.vapid import b64url_decode
+from ropeteam.people import actions as people
 from ropeteam.people.models import User
+from ropeteam.people.tokens import hash_secret, new_secret
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+MAX_EMAIL = 254
+# Told when someone's notification waits for the end of their quiet hours: (user id, until).
+Hold = Callable[[int, datetime], None]
 
 
 # --- subscriptions ------------------------------------------------------------------------
@@ -151,14 +174,27 @@ class Content:
     text: str
 
 
-def notify_unread(*, messages: Sequence[tuple[int, int, int]]) -> list[Delivery]:
-    """Tell each participant who has still not read these messages, once per unread spell."""
+def notify_unread(
+    *, messages: Sequence[tuple[int, int, int]], hold: Hold | None = None
+) -> list[Delivery]:
+    """Tell each participant who has still not read these messages, once per unread spell.
+
+    Unread messages are routine: someone in their quiet hours is not told now, and `hold`
+    hears who and until when, so the caller can look again then.
+    """
     made: list[Delivery] = []
+    now = timezone.now()
     for conversation_id in sorted({c for c, _seq, _sender in messages}):
         for participant in _reachable(conversation_id):
             unread = newest_for(list(messages), participant.user_id, conversation_id)
-            if unread is not None:
-                made += _notify(participant, unread)
+            if unread is None:
+                continue
+            until = quiet_until(participant.user, now)
+            if until is not None:
+                if hold is not None:
+                    hold(participant.user_id, until)
+                continue
+            made += _notify(participant, unread)
     return made
 
 
@@ -309,19 +345,39 @@ def _alert_text(kind: str, name: str) -> tuple[str, str]:
             "concern_raised": _("%(name)s has raised something with you") % {"name": name},
             "concern_resent": _("%(name)s is still waiting for your response") % {"name": name},
             "concern_escalated": _("A concern raised by %(name)s needs you") % {"name": name},
+            "rope_holder_asked": _("%(name)s asked you to hold their rope") % {"name": name},
+            "rope_holder_added": _("You now hold %(name)s’s rope") % {"name": name},
+            "visit_rope_asked": _("Can you hold %(name)s’s rope on a visit?") % {"name": name},
+            "test": _("This is a test notification from Ropeteam."),
         }
         return _("Ropeteam"), texts[kind]
 
 
 def alert(
-    *, topic: str, kind: str, about_id: int, user_ids: Sequence[int], path: str
+    *,
+    topic: str,
+    kind: str,
+    about_id: int,
+    user_ids: Sequence[int],
+    path: str,
+    hold: Hold | None = None,
 ) -> list[Alert]:
-    """Push (or, with no working push, e-mail) an alert to each person, once per topic."""
+    """Push (or, with no working push, e-mail) an alert to each person, once per topic.
+
+    A routine kind (`flow.ROUTINE_ALERTS`) waits out the person's quiet hours (`hold` hears
+    who and until when); an alarm, emergency or escalation never does.
+    """
     about = User.objects.filter(pk=about_id).first()
     name = " ".join(about.name.split()) if about is not None else ""
     title, body = _alert_text(kind, name)
     made: list[Alert] = []
+    now = timezone.now()
     for user in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
+        until = quiet_until(user, now) if is_routine(kind) else None
+        if until is not None:
+            if hold is not None:
+                hold(user.pk, until)
+            continue
         subscriptions = list(PushSubscription.objects.filter(user=user).order_by("pk"))
         channel = Channel.PUSH if subscriptions else Channel.EMAIL
         if channel == Channel.EMAIL and not user.email:
@@ -363,3 +419,129 @@ def _finish_alert(claim: Alert, state: State, *, attempts: int, error: str) -> A
     claim.sent_at = timezone.now() if state == State.SENT else None
     claim.save(update_fields=["state", "attempts", "error", "sent_at"])
     return claim
+
+
+# --- a person's channels: e-mail, quiet hours, devices ------------------------------------
+
+
+def quiet_until(user: User, now: datetime) -> datetime | None:
+    """When this person's quiet hours end, if they are in them now; else None."""
+    quiet = QuietHours.objects.filter(user=user).first()
+    local = timezone.localtime(now)
+    if quiet is None or not is_quiet(local.time(), quiet.starts, quiet.ends):
+        return None
+    end = timezone.make_aware(datetime.combine(local.date(), quiet.ends))
+    return (
+        end
+        if end > now
+        else timezone.make_aware(datetime.combine(local.date() + timedelta(days=1), quiet.ends))
+    )
+
+
+def set_quiet_hours(*, actor: User, starts: time | None, ends: time | None) -> QuietHours | None:
+    """Hold routine notifications between these local times (None and None: never)."""
+    if (starts is None) != (ends is None):
+        raise InvalidInput(
+            _("Give both times, or neither to turn quiet hours off."),
+            field="ends" if ends is None else "starts",
+        )
+    if starts is not None and starts == ends:
+        raise InvalidInput(_("Quiet hours must end at another time than they start."), field="ends")
+    with transaction.atomic():
+        record(actor=actor, action="notify.quiet_hours_set", target=actor)
+        if starts is None or ends is None:
+            QuietHours.objects.filter(user=actor).delete()
+            return None
+        quiet, _made = QuietHours.objects.update_or_create(
+            user=actor, defaults={"starts": starts, "ends": ends}
+        )
+        return quiet
+
+
+def request_email(*, actor: User, email: str) -> EmailVerification:
+    """Ask to be e-mailed at this address: it is used once its link, sent to it, is opened."""
+    email = email.strip()
+    try:
+        if len(email) > MAX_EMAIL:
+            raise ValidationError("too long")
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(
+            _("Enter an e-mail address such as sam@example.org."), field="email"
+        ) from None
+    if email.lower() == actor.email.lower():
+        raise Conflict(_("This is already the address you are e-mailed at."), field="email")
+    raw = new_secret("ev")
+    with transaction.atomic():
+        EmailVerification.objects.filter(user=actor).delete()
+        pending = EmailVerification.objects.create(
+            user=actor, email=email, secret_hash=hash_secret(raw), created_at=timezone.now()
+        )
+        # Neither the address nor the link: the audit log keeps ids only.
+        record(actor=actor, action="notify.email_requested", target=pending)
+    _send_link(email, raw)
+    return pending
+
+
+def _send_link(email: str, raw: str) -> None:
+    query = urlencode({"token": raw})
+    link = f"{settings.BASE_URL.rstrip('/')}/settings/notifications/verify/?{query}"
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Confirm your e-mail address for Ropeteam")
+        body = "\n\n".join(
+            [
+                _("Open this link to have Ropeteam alerts e-mailed to this address:"),
+                link,
+                _("It works once, within %(hours)d hours, while you are signed in.")
+                % {"hours": EMAIL_LINK_HOURS},
+                _("If you did not ask for this, ignore this e-mail: nothing changes."),
+            ]
+        )
+    outcome = mail.send(to=email, subject=subject, body=body + "\n")
+    if outcome.state != State.SENT:
+        raise Conflict(
+            _("The e-mail could not be sent (%(error)s); try again later.")
+            % {"error": outcome.error},
+            field="email",
+        )
+
+
+def verify_email(*, actor: User, token: str) -> User:
+    """The link was opened: e-mail me at that address from now on. Works once, for 24 h."""
+    pending = EmailVerification.objects.filter(secret_hash=hash_secret(token)).first()
+    expired = pending is not None and pending.created_at <= timezone.now() - timedelta(
+        hours=EMAIL_LINK_HOURS
+    )
+    # Another person's link reads like a used one: it must not confirm their address.
+    if pending is None or pending.user_id != actor.pk or expired:
+        raise InvalidInput(
+            _(
+                "This link does not work any more: it was used, replaced or is over %(hours)d "
+                "hours old. Enter the address again to get a new one."
+            )
+            % {"hours": EMAIL_LINK_HOURS},
+            field="token",
+        )
+    with transaction.atomic():
+        if EmailVerification.objects.filter(pk=pending.pk).delete()[0] == 0:
+            raise Conflict(_("This link was used just now."), field="token")
+        EmailVerification.objects.filter(user=actor).delete()
+        return people.set_verified_email(actor=actor, email=pending.email)
+
+
+def remove_email(*, actor: User) -> User:
+    """Stop e-mailing me, and forget an address waiting for its link."""
+    with transaction.atomic():
+        EmailVerification.objects.filter(user=actor).delete()
+        return people.set_verified_email(actor=actor, email="")
+
+
+def test_push(*, actor: User, subscription: PushSubscription) -> State:
+    """Send a test notification to one of my devices; what the push service said."""
+    if subscription.user_id != actor.pk:
+        raise NotFound(_("No such device."))
+    title, body = _alert_text("test", actor.name)
+    state, _attempts, _errors = _push_to(
+        [subscription], {"title": title, "body": body, "url": "/settings/notifications/"}
+    )
+    return state

@@ -1,6 +1,7 @@
 """Who is told about which unread message, and the states of a delivery: plain Python."""
 
 from dataclasses import dataclass
+from datetime import time
 from enum import StrEnum
 
 
@@ -50,3 +51,44 @@ def preview(text: str) -> str:
     """Message text cut short for a lock screen."""
     text = " ".join(text.split())
     return text if len(text) <= MAX_PREVIEW else text[: MAX_PREVIEW - 1] + "…"
+
+
+# --- a person's channels -----------------------------------------------------------------
+
+# How long an e-mail verification link works.
+EMAIL_LINK_HOURS = 24
+
+# Alerts that may wait for the end of someone's quiet hours. Every other kind (an alarm, an
+# emergency, a step of an escalation, a request someone is waiting on now) is always sent:
+# a kind missing from here errs on the side of waking someone, never of silence.
+ROUTINE_ALERTS = frozenset({"rope_holder_added", "rope_holder_asked"})
+
+# Push services by host, so a person can tell their devices apart without the endpoint
+# (a capability) being shown.
+PUSH_SERVICES = {
+    "fcm.googleapis.com": "Chrome, Edge or Android",
+    "updates.push.services.mozilla.com": "Firefox",
+    "web.push.apple.com": "Safari",
+}
+
+
+def is_routine(kind: str) -> bool:
+    """Whether an alert of this kind may be held during quiet hours."""
+    return kind in ROUTINE_ALERTS
+
+
+def is_quiet(at: time, quiet_from: time | None, quiet_until: time | None) -> bool:
+    """Whether the local clock time `at` falls in quiet hours [from, until), which may
+    cross midnight (22:00 to 07:00)."""
+    if quiet_from is None or quiet_until is None or quiet_from == quiet_until:
+        return False
+    if quiet_from < quiet_until:
+        return quiet_from <= at < quiet_until
+    return at >= quiet_from or at < quiet_until
+
+
+def device_name(host: str) -> str:
+    """What to call a browser by its push service's host."""
+    if host.endswith(".notify.windows.com"):
+        return "Windows"
+    return PUSH_SERVICES.get(host, host)

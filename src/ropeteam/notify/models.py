@@ -94,3 +94,46 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} alert {self.topic} ({self.state})"
+
+
+class QuietHours(models.Model):
+    """When a person does not want routine notifications: local clock times, which may
+    cross midnight. Alarms, emergencies and escalations are sent regardless."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiet_hours"
+    )
+    starts = models.TimeField(_("quiet from"))
+    ends = models.TimeField(_("quiet until"))
+
+    class Meta:
+        verbose_name = _("quiet hours")
+        verbose_name_plural = _("quiet hours")
+        constraints = [
+            models.CheckConstraint(condition=~Q(starts=models.F("ends")), name="quiet_not_empty")
+        ]
+
+    def __str__(self) -> str:
+        return f"quiet hours of {self.user_id}"
+
+
+class EmailVerification(models.Model):
+    """An address someone asked to be e-mailed at, waiting for its link to be opened.
+
+    Only the SHA-256 of the link's secret is kept, as for API tokens: a copy of the
+    database does not give working links. A used or newer link leaves no other one working.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_verifications"
+    )
+    email = models.EmailField(_("e-mail address"))
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("e-mail verification")
+        verbose_name_plural = _("e-mail verifications")
+
+    def __str__(self) -> str:
+        return f"e-mail verification {self.pk} of {self.user_id}"

@@ -1,11 +1,13 @@
-"""What notify does when conversations announce stored messages."""
+"""What notify does when conversations announce stored messages, and people new rope holders."""
 
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
+from ropeteam.conversations.live.hub import tell_people
 from ropeteam.notify import tasks
 
 
@@ -19,3 +21,24 @@ def schedule_unread_check(sender: Any, messages: list[tuple[int, int, int]], **k
     tasks.notify_unread.using(run_after=run_after).enqueue(
         [[int(c), int(s), int(u)] for c, s, u in messages]
     )
+
+
+def tell_new_rope_holders(
+    sender: Any, team_id: int, worker_id: int, actor_id: int, holder_ids: list[int], **kwargs: Any
+) -> None:
+    """Alert colleagues who now hold someone's rope, in the transaction that made them so.
+
+    The topic carries the moment, so someone taken off and later asked again is told again.
+    """
+    kind = "rope_holder_asked" if actor_id == worker_id else "rope_holder_added"
+    moment = int(timezone.now().timestamp())
+    for holder_id in holder_ids:
+        tasks.alert_later(
+            topic=f"rope:{team_id}:{worker_id}:{holder_id}:{moment}",
+            kind=kind,
+            about_id=worker_id,
+            user_ids={holder_id},
+            path=f"/team/members/{worker_id}/",
+        )
+    event = {"type": "rope", "event": "holder_added", "worker": worker_id}
+    transaction.on_commit(lambda: tell_people(team_id, holder_ids, event))

@@ -1,10 +1,11 @@
-from datetime import datetime
+from datetime import datetime, time
 from typing import Annotated
 
 from ninja import Field, Schema
 
 from ropeteam.notify.flow import Channel, State
 from ropeteam.notify.models import Delivery, PushSubscription
+from ropeteam.notify.queries import device_name_of
 from ropeteam.people.schemas import InputSchema, values_in_place
 
 
@@ -68,3 +69,60 @@ class DeliveryOut(Schema):
             created_at=delivery.created_at,
             sent_at=delivery.sent_at,
         )
+
+
+class EmailIn(InputSchema):
+    email: str = Field(min_length=1, max_length=254)
+
+
+class EmailTokenIn(InputSchema):
+    token: str = Field(min_length=1, max_length=200)
+
+
+class PhoneIn(InputSchema):
+    phone: str = Field(max_length=32, description="Blank removes it.")
+
+
+class QuietHoursIn(InputSchema):
+    starts: time = Field(description="Local time, e.g. 22:00")
+    ends: time = Field(description="Local time, e.g. 07:00; earlier than starts: next day")
+
+
+class QuietHoursOut(Schema):
+    starts: time
+    ends: time
+    time_zone: str
+
+
+class DeviceOut(Schema):
+    id: int
+    name: str = Field(description="What kind of browser, from its push service")
+    created_at: datetime
+    last_success_at: datetime | None
+
+    @staticmethod
+    def of(subscription: PushSubscription) -> "DeviceOut":
+        return DeviceOut(
+            id=subscription.pk,
+            name=device_name_of(subscription),
+            created_at=subscription.created_at,
+            last_success_at=subscription.last_success_at,
+        )
+
+
+class TestPushOut(Schema):
+    state: Annotated[State, values_in_place(State)]
+
+
+class ChannelsOut(Schema):
+    email: str = Field(description="The verified address alerts are e-mailed to, or blank")
+    email_pending: str = Field(description="An address whose link was sent and not yet opened")
+    phone: str
+    quiet_hours: QuietHoursOut | None
+    devices: list[DeviceOut]
+    is_reachable: bool = Field(description="Has a verified e-mail address or a push device")
+
+
+class UnreachableOut(Schema):
+    id: int
+    name: str

@@ -1,5 +1,7 @@
 """Deadlines of notify, run by the task worker."""
 
+from datetime import datetime
+
 from django_tasks import task
 
 from ropeteam.notify import actions
@@ -9,18 +11,36 @@ from ropeteam.notify import actions
 def notify_unread(messages: list[list[int]]) -> int:
     """Tell whoever has still not read these messages; returns how many deliveries it made.
 
-    Idempotent: a second run (a retry, a duplicate) finds the deliveries of the first.
+    Idempotent: a second run (a retry, a duplicate) finds the deliveries of the first. Someone
+    in their quiet hours is looked at again when the earliest of those ends.
     """
     batch = [(conversation, seq, sender) for conversation, seq, sender in messages]
-    return len(actions.notify_unread(messages=batch))
+    held: dict[int, datetime] = {}
+    made = actions.notify_unread(messages=batch, hold=held.__setitem__)
+    if held:
+        notify_unread.using(run_after=min(held.values())).enqueue(messages)
+    return len(made)
 
 
 @task()
 def alert(topic: str, kind: str, about_id: int, user_ids: list[int], path: str) -> int:
-    """Push or e-mail an alert to each person, once per topic; how many were made."""
-    return len(
-        actions.alert(topic=topic, kind=kind, about_id=about_id, user_ids=user_ids, path=path)
+    """Push or e-mail an alert to each person, once per topic; how many were made.
+
+    A routine alert held for someone's quiet hours is enqueued again, for them alone, when
+    those end.
+    """
+    held: dict[int, datetime] = {}
+    made = actions.alert(
+        topic=topic,
+        kind=kind,
+        about_id=about_id,
+        user_ids=user_ids,
+        path=path,
+        hold=held.__setitem__,
     )
+    if held:
+        alert.using(run_after=min(held.values())).enqueue(topic, kind, about_id, sorted(held), path)
+    return len(made)
 
 
 def alert_later(*, topic: str, kind: str, about_id: int, user_ids: set[int], path: str) -> None:

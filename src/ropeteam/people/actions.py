@@ -16,7 +16,7 @@ from ropeteam.audit.log import record
 from ropeteam.core.errors import Conflict, InvalidInput, NotFound, parse_choice
 from ropeteam.people import signals
 from ropeteam.people.access import is_org_admin, require
-from ropeteam.people.flow import Grade, Permission, Role, Status
+from ropeteam.people.flow import Grade, Permission, Role, Status, is_phone
 from ropeteam.people.models import (
     AccessToken,
     DutyShift,
@@ -397,6 +397,35 @@ def set_availability(*, actor: User, status: str, until: datetime | None = None)
     return actor
 
 
+def set_phone(*, actor: User, phone: str) -> User:
+    """Set the number my rope holders call me on (blank: none)."""
+    phone = " ".join(phone.split())
+    if phone and not is_phone(phone):
+        raise InvalidInput(
+            _("A phone number has 6 to 20 digits, with spaces and a leading + if you like."),
+            field="phone",
+        )
+    with transaction.atomic():
+        actor.phone = phone
+        actor.save(update_fields=["phone"])
+        record(actor=actor, action="account.phone_set", target=actor)
+    return actor
+
+
+def set_verified_email(*, actor: User, email: str) -> User:
+    """Make a proven address (or none, when blank) the one I am e-mailed at.
+
+    Only notify calls this, once the address's own link was opened (or to remove it):
+    whatever is here is e-mailed alerts, so it must never be an address nobody proved.
+    """
+    with transaction.atomic():
+        actor.email = email
+        actor.save(update_fields=["email"])
+        # The address itself stays out of the audit log, which keeps only ids.
+        record(actor=actor, action="account.email_set", target=actor, data={"set": bool(email)})
+    return actor
+
+
 def set_rope_holders(*, actor: User, team: Team, worker: User, holders: list[User]) -> None:
     """Set who holds a worker's rope, in the order they are tried."""
     require(actor, team, Permission.EDIT_ROPE_HOLDERS)
@@ -434,6 +463,11 @@ def set_rope_holders(*, actor: User, team: Team, worker: User, holders: list[Use
             team_id=team.pk,
             data={"before": before, "after": ids},
         )
+        added = [h for h in ids if h not in before]
+        if added:
+            signals.rope_holders_added.send(
+                None, team_id=team.pk, worker_id=worker.pk, actor_id=actor.pk, holder_ids=added
+            )
 
 
 def add_duty_shift(

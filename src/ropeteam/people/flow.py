@@ -82,3 +82,17 @@ def effective_availability(status: Status, until: datetime | None, now: datetime
         return Availability(status, until)
     after = Status.OFF_SHIFT if status == Status.AVAILABLE else Status.AVAILABLE
     return Availability(after, None)
+
+
+MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 6, 20
+PHONE_CHARACTERS = frozenset("0123456789 +")
+
+
+def is_phone(phone: str) -> bool:
+    """Loosely, a phone number: digits, spaces and a leading +, with 6 to 20 digits."""
+    digits = sum(c.isdigit() for c in phone)
+    return (
+        set(phone) <= PHONE_CHARACTERS
+        and "+" not in phone[1:]
+        and MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS
+    )

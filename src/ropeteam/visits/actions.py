@@ -180,6 +180,12 @@ def topic_of(escalation: Escalation) -> str:
     return f"visit:{escalation.visit_id}:{escalation.round}:{escalation.step}"
 
 
+def _ask_rope_holder(row: Visit, holder_id: int) -> None:
+    """Push (or e-mail) whoever is asked to hold the rope, so they need not open Visits."""
+    asked = int(row.rope_asked_at.timestamp()) if row.rope_asked_at else 0
+    _alert(row, f"visit:{row.pk}:rope:{holder_id}:{asked}", "visit_rope_asked", {holder_id})
+
+
 def _alert(row: Visit, topic: str, kind: str, user_ids: set[int]) -> None:
     """Push (or e-mail) those told, in this transaction; never where the visit is."""
     alert_later(
@@ -280,6 +286,7 @@ def start_visit(
             data={"case": case_id, "rope_holder": rope_holder_id},
         )
         _tell(row, {rope_holder_id}, "rope_asked")
+        _ask_rope_holder(row, rope_holder_id)
     return row
 
 
@@ -322,6 +329,7 @@ def hand_over(*, actor: User, visit: Visit, to_id: int) -> Visit:
             data={"to": to_id},
         )
         _tell(row, _everyone_concerned(row) | {actor.pk}, "rope_asked")
+        _ask_rope_holder(row, to_id)
     return row
 
 

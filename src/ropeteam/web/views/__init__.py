@@ -23,6 +23,14 @@ from ropeteam.web.views.conversations import (
 )
 from ropeteam.web.views.device import offline, service_worker
 from ropeteam.web.views.emergency import acknowledge as emergency_acknowledge
+from ropeteam.web.views.notifications import device_remove as notify_device_remove
+from ropeteam.web.views.notifications import device_test as notify_device_test
+from ropeteam.web.views.notifications import email as notify_email
+from ropeteam.web.views.notifications import email_remove as notify_email_remove
+from ropeteam.web.views.notifications import email_verify as notify_email_verify
+from ropeteam.web.views.notifications import notifications
+from ropeteam.web.views.notifications import phone as notify_phone
+from ropeteam.web.views.notifications import quiet_hours as notify_quiet_hours
 from ropeteam.web.views.rope import (
     availability,
     home,
@@ -95,6 +103,14 @@ __all__ = [
     "member_detail",
     "member_remove",
     "member_rope",
+    "notifications",
+    "notify_device_remove",
+    "notify_device_test",
+    "notify_email",
+    "notify_email_remove",
+    "notify_email_verify",
+    "notify_phone",
+    "notify_quiet_hours",
     "offline",
     "rota",
     "service_worker",

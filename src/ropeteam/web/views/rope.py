@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ropeteam.concerns import queries as concerns
+from ropeteam.notify import queries as notify
 from ropeteam.people import actions, queries
 from ropeteam.people.access import access_member, can, current_membership
 from ropeteam.people.flow import Permission
@@ -68,9 +69,12 @@ def availability(request: HttpRequest, me: User, team: Team) -> HttpResponse:
 
 @in_team()
 def team_board(request: HttpRequest, me: User, team: Team) -> HttpResponse:
+    # Only a lead sees who has no channel: it is theirs to follow up, nobody else's business.
+    is_lead = can(me, team, Permission.VIEW_ACTIVITY)
     context = {
         "colleagues": queries.list_team(team),
         "can_manage": can(me, team, Permission.MANAGE_MEMBERS),
+        "unreachable": {u.pk for u in notify.unreachable_in(team)} if is_lead else set(),
     }
     return page(request, "web/team.html", context)
 
