@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from ropeteam.audit.models import AuditEntry
+from ropeteam.core.text import half_character
 from ropeteam.people.models import DutyShift
 from tests.api.conftest import Api, Ids, northside_state
 from tests.api.test_outsiders import NORTHSIDE_ROUTES
@@ -61,27 +62,28 @@ def test_an_id_that_is_not_a_number_gets_422_naming_it(
     assert all("valid integer" in e["msg"] for e in errors if e["loc"][0] == "path")
 
 
-@pytest.mark.parametrize(
-    "attempt",
-    [
-        ("sam", "/me/tokens", {"name": "my\x00phone"}, "name"),
-        ("admin", "/organisations/{organisation}/teams", {"name": "East\x00side"}, "name"),
-        (
-            "priya",
-            "/teams/{team}/invitations",
-            {"role": "practitioner", "grade": "practitioner", "note": "for\x00Robin"},
-            "note",
-        ),
-        (
-            "priya",
-            "/teams/{team}/members",
-            {"username": "le\x00e", "role": "practitioner", "grade": "practitioner"},
-            "username",
-        ),
-        ("sam", "/cases/{case}/risk", {"level": "low", "reason": "Calmer\x00now."}, "reason"),
-    ],
-    ids=["token name", "team name", "invitation note", "username", "risk reason"],
-)
+# Free text in request bodies across the API, each with a NUL character in one field.
+TEXT_ATTEMPTS = [
+    ("sam", "/me/tokens", {"name": "my\x00phone"}, "name"),
+    ("admin", "/organisations/{organisation}/teams", {"name": "East\x00side"}, "name"),
+    (
+        "priya",
+        "/teams/{team}/invitations",
+        {"role": "practitioner", "grade": "practitioner", "note": "for\x00Robin"},
+        "note",
+    ),
+    (
+        "priya",
+        "/teams/{team}/members",
+        {"username": "le\x00e", "role": "practitioner", "grade": "practitioner"},
+        "username",
+    ),
+    ("sam", "/cases/{case}/risk", {"level": "low", "reason": "Calmer\x00now."}, "reason"),
+]
+TEXT_IDS = ["token name", "team name", "invitation note", "username", "risk reason"]
+
+
+@pytest.mark.parametrize("attempt", TEXT_ATTEMPTS, ids=TEXT_IDS)
 def test_text_with_a_nul_character_gets_422_not_a_database_error(
     world: World, api: Callable[[str], Api], attempt: tuple[str, str, Any, str]
 ) -> None:
@@ -98,6 +100,28 @@ def test_text_with_a_nul_character_gets_422_not_a_database_error(
     error = response.json()["errors"][0]
     assert error["loc"] == ["body", "payload", field]
     assert "NUL character" in error["msg"]
+    assert AuditEntry.objects.count() == audited
+
+
+@pytest.mark.parametrize("attempt", TEXT_ATTEMPTS, ids=TEXT_IDS)
+def test_text_holding_half_a_character_gets_422_not_a_database_error(
+    world: World, api: Callable[[str], Api], attempt: tuple[str, str, Any, str]
+) -> None:
+    persona, path, body, field = attempt
+    # The same field, with half of a surrogate pair (sent as the JSON escape "\ud800").
+    body = {k: v.replace("\x00", "\ud800") for k, v in body.items()}
+    url = path.format(
+        organisation=world.organisation.pk, team=world.northside.pk, case=world.sams_case.pk
+    )
+    client = api(persona)
+    audited = AuditEntry.objects.count()
+
+    response = client.post(url, body)
+
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert error["loc"] == ["body", "payload", field]
+    assert half_character() in error["msg"]
     assert AuditEntry.objects.count() == audited
 
 

@@ -7,6 +7,7 @@ from ninja import Field, Schema
 from ninja.params import functions as param_functions
 from pydantic import AfterValidator, WithJsonSchema, field_validator
 
+from ropeteam.core.text import text_refusal
 from ropeteam.people.flow import Grade, Role, Status
 from ropeteam.people.queries import Colleague, Rope
 
@@ -42,14 +43,18 @@ def values_in_place(enum: type[Enum]) -> WithJsonSchema:
 
 
 class InputSchema(Schema):
-    """A request body: text with a NUL character is refused before it reaches the database."""
+    """A request body: text no database can store (NUL, half a surrogate pair) is refused
+    before it reaches one."""
 
     @field_validator("*", mode="before")
     @classmethod
-    def _refuse_nul(cls, value: Any) -> Any:
-        # PostgreSQL cannot store NUL in text, so without this it would be a 500.
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("Text cannot contain the NUL character.")
+    def _refuse_unstorable(cls, value: Any) -> Any:
+        # PostgreSQL cannot store NUL in text, and no database can encode half of a surrogate
+        # pair (JSON's "\\ud800"; pydantic refuses one only where a length is limited), so
+        # either could reach the database and be a 500. The words are the socket's too.
+        refusal = text_refusal(value) if isinstance(value, str) else None
+        if refusal is not None:
+            raise ValueError(refusal)
         return value
 
 
