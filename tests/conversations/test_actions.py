@@ -12,6 +12,7 @@ from django.db import connection
 from ropeteam.conversations import actions, queries
 from ropeteam.conversations.models import Conversation, Message, Participant
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ropeteam.core.text import text_refusal
 from ropeteam.people import actions as people
 from ropeteam.people.models import Membership, User
 from tests.api.conftest import audit_entries, database_contains
@@ -159,6 +160,25 @@ def test_an_empty_or_overlong_message_is_refused_and_nothing_is_stored(
 
 def test_a_message_of_exactly_the_limit_is_accepted(world: World, direct: Conversation) -> None:
     assert send(world.sam, direct, "x" * 4000).body == "x" * 4000
+
+
+@pytest.mark.parametrize("body", ["a\x00b", "half \ud800", "\udc00"], ids=["NUL", "high", "low"])
+def test_text_no_database_can_store_is_refused_by_the_action_whatever_called_it(
+    world: World, direct: Conversation, body: str
+) -> None:
+    # The web form and the API reach the same action; the socket's frame reader uses the
+    # same check (ropeteam.core.text) and says the same.
+    with pytest.raises(InvalidInput) as error:
+        send(world.sam, direct, body)
+
+    assert (error.value.message, error.value.field) == (text_refusal(body), "body")
+    assert seqs(direct) == []
+
+
+def test_a_character_beyond_the_basic_plane_is_stored_whole(
+    world: World, direct: Conversation
+) -> None:
+    assert send(world.sam, direct, "On my way \U0001f697").body == "On my way 🚗"
 
 
 def test_someone_outside_the_conversation_cannot_send_to_it(

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from ropeteam.audit.models import AuditEntry
 from ropeteam.conversations import actions
 from ropeteam.conversations.models import Conversation, Message, Participant
+from ropeteam.core.text import half_character
 from ropeteam.people import actions as people
 from ropeteam.people.models import Membership
 from tests.api.conftest import Api, audit_entries, database_contains
@@ -477,7 +478,46 @@ def test_a_message_with_text_that_cannot_be_stored_is_refused_not_a_500(
 
     assert response.status_code == 422
     assert [e["loc"] for e in response.json()["errors"]] == [["body", "payload", "body"]]
+    # In the words the socket uses for the same text (its `invalid` error's detail).
+    assert response.json()["field"] == "body"
+    assert half_character() in response.json()["errors"][0]["msg"]
     assert _state() == before
+
+
+def test_a_message_nested_too_deep_gets_400_not_a_500(
+    world: World, api: Callable[[str], Api], direct: Conversation
+) -> None:
+    sam = api("sam")
+    before = _state()
+
+    response = sam.client.post(
+        f"/api/v1/conversations/{direct.pk}/messages",
+        "[" * 100_000,
+        content_type="application/json",
+        headers={"Authorization": sam.headers["HTTP_AUTHORIZATION"]},
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Cannot parse request body"}
+    assert _state() == before
+
+
+def test_a_message_with_an_escaped_pair_is_stored_as_the_character_it_stands_for(
+    world: World, api: Callable[[str], Api], direct: Conversation
+) -> None:
+    sam = api("sam")
+
+    raw = '{"client_id": "' + str(uuid4()) + '", "body": "On my way \\ud83d\\ude97"}'
+    response = sam.client.post(
+        f"/api/v1/conversations/{direct.pk}/messages",
+        raw,
+        content_type="application/json",
+        headers={"Authorization": sam.headers["HTTP_AUTHORIZATION"]},
+    )
+
+    assert response.status_code == 201
+    (stored,) = Message.objects.filter(conversation=direct)
+    assert stored.body == "On my way 🚗"
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from ropeteam.conversations.live.hub import tell_stored
 from ropeteam.conversations.models import Conversation, Message, Participant
 from ropeteam.conversations.signals import messages_stored
 from ropeteam.core.errors import Conflict, InvalidInput, NotFound
+from ropeteam.core.text import text_refusal
 from ropeteam.people.access import current_membership, require
 from ropeteam.people.flow import Permission
 from ropeteam.people.models import Membership, Team, User
@@ -114,6 +115,9 @@ class Sent:
 
 def send_message(*, actor: User, conversation: Conversation, client_id: UUID, body: str) -> Sent:
     """Store a message with the conversation's next seq; a retry returns the stored one."""
+    refusal = text_refusal(body)
+    if refusal is not None:
+        raise InvalidInput(refusal, field="body")
     body = body.strip()
     if not body:
         raise InvalidInput(_("Write something to send."), field="body")

@@ -1,7 +1,8 @@
 """Frames of the websocket protocol, version 1 (docs/protocol.md): reading and writing them.
 
 Reading turns one text frame into a typed request or a `FrameError` that becomes an error
-frame; a bad frame never closes the socket.
+frame; a bad frame never closes the socket. A frame is checked in full here, before it joins
+the writer's batch beside other people's: one person's bad frame must fail alone.
 """
 
 import json
@@ -13,6 +14,13 @@ from uuid import UUID
 from django.utils.translation import gettext as _
 
 from ropeteam.conversations.flow import MAX_BODY
+from ropeteam.core.text import (
+    MAX_DEPTH,
+    half_character,
+    is_encodable,
+    nests_deeper,
+    text_refusal,
+)
 
 PROTOCOL = 1
 MAX_FRAME = 64 * 1024
@@ -75,14 +83,23 @@ Request = Send | Receipt | Typing | Resume | Ping
 
 def parse(raw: str | bytes | None) -> Request:
     """The request in one frame, or a FrameError saying what is wrong with it."""
-    if raw is None:
-        raise FrameError("malformed", _("Send frames as text."))
+    text = _text(raw)
+    if len(text) > MAX_FRAME:
+        raise FrameError("malformed", _("A frame can be at most 64 KiB."))
+    # Before parsing: json.loads recurses once per level.
+    if nests_deeper(text):
+        raise FrameError(
+            "malformed", _("A frame can nest at most %(n)d levels deep.") % {"n": MAX_DEPTH}
+        )
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        data = json.loads(text)
+    except ValueError:
         raise FrameError("malformed", _("A frame must be one JSON object.")) from None
     if not isinstance(data, dict):
         raise FrameError("malformed", _("A frame must be one JSON object."))
+    # Half a surrogate pair comes only from a \u escape, or from a caller's own string.
+    if "\\u" in text or not text.isascii():
+        _refuse_half_characters(data)
     kind = data.get("type")
     if kind == "send":
         return _send(data)
@@ -111,6 +128,49 @@ def parse(raw: str | bytes | None) -> Request:
     )
 
 
+def _text(raw: str | bytes | None) -> str:
+    if raw is None:
+        raise FrameError("malformed", _("Send frames as text."))
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode()
+    except UnicodeDecodeError:
+        raise FrameError("malformed", _("A frame must be one JSON object.")) from None
+
+
+def _has_half_character(value: object) -> bool:
+    if isinstance(value, str):
+        return not is_encodable(value)
+    if isinstance(value, dict):
+        return any(_has_half_character(k) or _has_half_character(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_half_character(v) for v in value)
+    return False
+
+
+def _refuse_half_characters(data: dict[str, Any]) -> None:
+    """Refuse text anywhere in the frame that has no UTF-8 form: it could be neither stored
+    nor sent on (and would fail the whole batch it joined)."""
+    for key, value in data.items():
+        if _has_half_character(key) or _has_half_character(value):
+            raise FrameError(
+                "invalid",
+                half_character(),
+                field=key if is_encodable(key) else None,
+                ref=_ref(data),
+            )
+
+
+def _ref(data: dict[str, Any]) -> str | None:
+    """The client_id of a send, when it is one, so the client knows which frame failed."""
+    raw_id = data.get("client_id")
+    try:
+        return str(UUID(raw_id)) if isinstance(raw_id, str) else None
+    except ValueError:
+        return None
+
+
 def _send(data: dict[str, Any]) -> Send:
     raw_id = data.get("client_id")
     try:
@@ -126,8 +186,9 @@ def _send(data: dict[str, Any]) -> Send:
     body = data.get("body")
     if not isinstance(body, str):
         raise FrameError("malformed", _("body must be text."), field="body", ref=ref)
-    if "\x00" in body:
-        raise FrameError("invalid", _("Text cannot contain NUL characters."), field="body", ref=ref)
+    refusal = text_refusal(body)
+    if refusal is not None:
+        raise FrameError("invalid", refusal, field="body", ref=ref)
     body = body.strip()
     if not body:
         raise FrameError("invalid", _("Write something to send."), field="body", ref=ref)
