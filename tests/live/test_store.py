@@ -6,6 +6,7 @@ what each request in the batch was told, in batch order.
 """
 
 import json
+from collections.abc import Iterator
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -275,3 +276,123 @@ def test_a_process_without_sockets_leaves_its_events_for_the_servers(world: Worl
     kinds = list(LiveEvent.objects.order_by("pk").values_list("kind", flat=True))
     assert kinds == ["live.availability", "live.revoke", "live.event"]
     assert store.events_after(0)[0][1] == {"type": "live.availability", "user": world.jo.pk}
+
+
+# --- one bad request fails alone (hazard H7) ----------------------------------------------------
+
+
+def _refuse() -> None:
+    raise RuntimeError("poisoned")
+
+
+@pytest.fixture(params=["constraint", "any other error"])
+def poisoned(request: pytest.FixtureRequest, world: World) -> Iterator[UUID]:
+    """A client_id whose message the database refuses, by a trigger: a failure no frame check
+    can see (a constraint, a broken disk page, a bug) on one insert of a batch.
+
+    "constraint" is an IntegrityError; "any other error" is SQLite's OperationalError from a
+    function the trigger calls, or PostgreSQL's internal_error (XX000).
+    """
+    client_id = uuid4()
+    table = connection.ops.quote_name(Message._meta.db_table)
+    stored_id = Message._meta.get_field("client_id").get_db_prep_value(client_id, connection)
+    constraint = request.param == "constraint"
+    sqlite = connection.vendor == "sqlite"
+    # The SQL names the model's table and a UUID made here: nothing comes from outside.
+    with connection.cursor() as cursor:
+        if sqlite:
+            connection.connection.create_function("refuse", 0, _refuse)
+            fail = "SELECT RAISE(ABORT, 'poisoned')" if constraint else "SELECT refuse()"
+            cursor.execute(
+                f"CREATE TRIGGER poisoned BEFORE INSERT ON {table} "
+                f"WHEN NEW.client_id = '{stored_id}' BEGIN {fail}; END"
+            )
+        else:
+            code = "23000" if constraint else "XX000"
+            cursor.execute(
+                "CREATE FUNCTION poisoned() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF NEW.client_id = '{client_id}' THEN "
+                f"RAISE EXCEPTION 'poisoned' USING ERRCODE = '{code}'; END IF; RETURN NEW; END $$"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER poisoned BEFORE INSERT ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION poisoned()"
+            )
+    yield client_id
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER IF EXISTS poisoned" + ("" if sqlite else f" ON {table}"))
+        if not sqlite:
+            cursor.execute("DROP FUNCTION IF EXISTS poisoned()")
+
+
+@pytest.mark.hazard("H7")
+def test_a_message_no_database_can_encode_fails_alone_and_the_rest_of_the_batch_is_stored(
+    world: World, direct: Conversation, group: Conversation
+) -> None:
+    # The frame reader refuses this text; here it reaches the writer anyway, as a request
+    # the reader could not judge would.
+    broken = uuid4()
+    batch = [
+        send(world.sam, direct, "d1"),
+        send(world.jo, group, "half a character \ud800", broken),
+        receipt(world.jo, direct, read=1),
+        send(world.morgan, group, "g1"),
+        send(world.jo, direct, "d2"),
+    ]
+
+    result = store.write(batch)
+
+    got = answers(result)
+    summary = [None if a is None else (a["type"], a.get("code"), a.get("seq")) for a in got]
+    assert summary == [
+        ("ack", None, 1),
+        ("error", "invalid", None),  # final: the client does not send it again as it is
+        None,
+        ("ack", None, 1),
+        ("ack", None, 2),
+    ]
+    assert got[1] is not None and got[1]["ref"] == str(broken)
+    assert stored(direct) == [(1, "d1"), (2, "d2")]
+    assert stored(group) == [(1, "g1")]
+    assert Conversation.objects.get(pk=group.pk).last_seq == 1  # no gap where it failed
+    # Everyone else's events go out as from a batch that never failed.
+    assert [(s.conversation_id, s.seq) for s in result.stored] == [
+        (direct.pk, 1),
+        (group.pk, 1),
+        (direct.pk, 2),
+    ]
+    assert [json.loads(m.frame)["read"] for m in result.moved] == [1]
+    assert set(result.audiences) == {direct.pk, group.pk}
+
+
+@pytest.mark.hazard("H7")
+def test_a_member_the_database_refuses_fails_alone_and_every_other_member_is_acked(
+    world: World,
+    direct: Conversation,
+    group: Conversation,
+    poisoned: UUID,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    people = [world.sam, world.jo, world.morgan]
+    batch = [send(people[i % 3], group, f"g{i}") for i in range(10)]
+    batch.insert(4, send(world.sam, direct, "refused", poisoned))
+    batch.append(send(world.jo, direct, "after"))
+
+    result = store.write(batch)
+
+    got = answers(result)
+    assert len(got) == len(batch)
+    refused = got.pop(4)
+    assert refused is not None
+    assert (refused["code"], refused["ref"]) == ("unavailable", str(poisoned))
+    assert all(a is not None and a["type"] == "ack" for a in got)
+    assert [a["seq"] for a in got if a] == [*range(1, 11), 1]
+    assert stored(group) == [(i + 1, f"g{i}") for i in range(10)]
+    assert stored(direct) == [(1, "after")]
+    assert len(result.stored) == 11
+    assert "one by one" in caplog.text
+    # The next batch, without it, takes the fast path again.
+    caplog.clear()
+    again = answers(store.write([send(world.sam, direct, "next")]))
+    assert again[0] is not None and again[0]["seq"] == 2
+    assert "one by one" not in caplog.text

@@ -5,6 +5,8 @@ Every function re-checks access in the database: a participant of the conversati
 in its team, with an active account. The in-memory registry only decides who is woken.
 """
 
+import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,7 +16,14 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import get_user
-from django.db import IntegrityError, transaction
+from django.db import (
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -27,6 +36,8 @@ from ropeteam.conversations.signals import messages_stored
 from ropeteam.people.actions import authenticate_token
 from ropeteam.people.flow import Status, effective_availability
 from ropeteam.people.models import Membership, User
+
+log = logging.getLogger(__name__)
 
 
 def no_conversation(ref: str | int) -> FrameError:
@@ -170,47 +181,85 @@ class Batch:
 
 Work = tuple[int, frames.Send | frames.Receipt]
 
+# How long a failed batch may spend storing its requests one by one before the rest are
+# answered `unavailable` (their clients send them again).
+ONE_BY_ONE_SECONDS = 5.0
+
 
 def write(batch: list[Work]) -> Batch:
     """Commit a batch of sends and receipts together (group commit), then say what happened.
 
-    If the batch cannot commit as a whole (a retry racing the HTTP API, say), each request
-    is tried on its own so one bad request cannot fail the others.
+    If the batch cannot commit as a whole (a request the database refuses, a retry racing
+    the HTTP API), each request is tried on its own, so only the bad one fails.
     """
     try:
         with transaction.atomic():
             result = _write(batch)
-    except IntegrityError:
+    except Exception as error:
         if len(batch) == 1:
-            return _single_failure(batch[0])
-        result = Batch()
-        for work in batch:
-            one = write([work])
-            result.answers += one.answers
-            result.stored += one.stored
-            result.moved += one.moved
+            log.exception("could not store a request")
+            result = _single_failure(batch[0], error)
+        else:
+            log.warning("a batch of %d failed; storing them one by one", len(batch), exc_info=True)
+            result = _one_by_one(batch)
     result.audiences = audiences({s.conversation_id for s in result.stored})
     result.audiences |= audiences({m.conversation_id for m in result.moved})
     return result
 
 
-def _single_failure(work: Work) -> Batch:
+def _one_by_one(batch: list[Work]) -> Batch:
+    result = Batch()
+    deadline = time.monotonic() + ONE_BY_ONE_SECONDS
+    given_up = False
+    for work in batch:
+        if given_up:
+            # The database is not taking writes at all (the connection broke, or it is locked
+            # for longer than a person waits): trying each request would only hold the rest.
+            one = Batch(answers=[unavailable(work[1]).frame()])
+        else:
+            try:
+                with transaction.atomic():
+                    one = _write([work])
+            except Exception as error:
+                log.exception("could not store a request of user %d", work[0])
+                one = _single_failure(work, error)
+                broke = isinstance(error, OperationalError | InterfaceError)
+                given_up = broke and not connection.is_usable()
+            given_up = given_up or time.monotonic() > deadline
+        result.answers += one.answers
+        result.stored += one.stored
+        result.moved += one.moved
+    return result
+
+
+def _single_failure(work: Work, error: Exception) -> Batch:
+    """The answer to a request that failed on its own."""
     user_id, request = work
     if (
-        isinstance(request, frames.Send)
+        isinstance(error, IntegrityError)
+        and isinstance(request, frames.Send)
         and Message.objects.filter(sender_id=user_id, client_id=request.client_id)
         .exclude(conversation_id=request.conversation)
         .exists()
     ):
-        error = FrameError(
+        answer = FrameError(
             "conflict",
             _("This client_id was already used for another conversation."),
             field="client_id",
             ref=str(request.client_id),
         )
+    elif isinstance(error, DataError | UnicodeError) and isinstance(request, frames.Send):
+        # The database refused this message's content: sending it again as it is would fail
+        # again, and every batch it joined would take the slow path.
+        answer = FrameError(
+            "invalid",
+            _("This message cannot be stored as it is; change it and send it again."),
+            field="body",
+            ref=str(request.client_id),
+        )
     else:
-        error = unavailable(request)
-    return Batch(answers=[error.frame()])
+        answer = unavailable(request)
+    return Batch(answers=[answer.frame()])
 
 
 def unavailable(request: frames.Send | frames.Receipt) -> FrameError:
