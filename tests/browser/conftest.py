@@ -75,9 +75,15 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo server's data folder; its e-mails are files in `mail/` there."""
+    return tmp_path_factory.mktemp("ropeteam-data")
+
+
+@pytest.fixture(scope="session")
+def server(server_data: Path) -> Iterator[str]:
     """The base URL of `ropeteam demo`, running as a child process for the whole session."""
-    data = tmp_path_factory.mktemp("ropeteam-data")
+    data = server_data
     log = data / "server.log"
     port = _free_port()
     env = {**os.environ, "ROPETEAM_DATA": str(data)}
