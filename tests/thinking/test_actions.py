@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
 from ropeteam.conversations.models import Participant as ConversationMember
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ropeteam.escalation.models import Chain
 from ropeteam.people import actions as people
 from ropeteam.thinking import actions, queries
 from ropeteam.thinking.actions import Agreed, Ask
@@ -54,9 +54,11 @@ def test_asking_my_rope_reaches_my_rope_holders_and_sets_the_first_deadline(
     assert asked_ids(consultation) == {world.jo.pk, world.morgan.pk}
     assert consultation.widen_at is not None
     assert timedelta(minutes=3) <= consultation.widen_at - before < timedelta(minutes=4)
-    task = DBTaskResult.objects.get(task_path="ropeteam.thinking.tasks.widen_unanswered")
-    assert task.args_kwargs["args"] == [consultation.pk, Circle.ROPE]
-    assert task.run_after == consultation.widen_at
+    # The escalation engine holds the deadline: the rope's round, its step the team's wait.
+    chain = Chain.objects.get(ladder=actions.LADDER, subject_id=consultation.pk)
+    assert (chain.state, chain.round) == ("open", Circle.ROPE)
+    due = list(chain.steps.values_list("due_at", flat=True))
+    assert due == [consultation.widen_at]
     assert [e.action for e in audit_entries("thinking.requested")] == ["thinking.requested"]
 
 

@@ -211,6 +211,9 @@ INVITATION_TTL_HOURS = int(env("ROPETEAM_INVITATION_TTL_HOURS", "72"))
 OUTBOX_MAX_AGE_HOURS = float(env("ROPETEAM_OUTBOX_MAX_AGE_HOURS", "24"))
 # The lead's figures on concerns hide any group smaller than this, so none points at people.
 CONCERNS_MIN_GROUP = int(env("ROPETEAM_CONCERNS_MIN_GROUP", "5"))
+# A request for a Thinking Together that reached the duty lead unanswered alerts the duty
+# lead and the team leads again this often, until one of them accepts.
+THINKING_REPEAT_SECONDS = int(env("ROPETEAM_THINKING_REPEAT_SECONDS", "300"))
 
 EMAIL_BACKEND = (
     "django.core.mail.backends.console.EmailBackend"

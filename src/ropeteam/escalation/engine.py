@@ -249,6 +249,22 @@ def _retry_later(step: Step, at: datetime) -> None:
     )
 
 
+def next_due(*, ladder: str, subject_id: int) -> datetime | None:
+    """When the open chain's next step is due (None: no open chain)."""
+    found: datetime | None = (
+        Step.objects.filter(
+            chain__ladder=ladder,
+            chain__subject_id=subject_id,
+            chain__state=ChainState.OPEN,
+            state=StepState.PENDING,
+        )
+        .order_by("position")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    return found
+
+
 def oldest_due(now: datetime) -> datetime | None:
     """When the pending step that has waited longest fell due (None: none is due)."""
     found: datetime | None = Step.objects.filter(

@@ -18,6 +18,7 @@ from ropeteam.cases.access import access_case
 from ropeteam.conversations import actions as conversations
 from ropeteam.conversations.live.hub import tell_people
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound, parse_choice
+from ropeteam.escalation import engine
 from ropeteam.notify.tasks import alert_later
 from ropeteam.people import queries as people
 from ropeteam.people.access import current_membership, require
@@ -37,6 +38,10 @@ from ropeteam.thinking.models import (
 MAX_NOTE = 280  # "plus one sentence"
 MAX_NOTES = 2000  # notes are optional and short
 MAX_ACTIONS = 10
+# The escalation ladder of an unanswered request (registered by thinking.tasks): each circle
+# is a round whose step is its wait; at the last, the duty lead and the team leads are alerted
+# again and again until one of them accepts.
+LADDER = "thinking.widening"
 
 
 def _refused(error: Refused) -> Exception:
@@ -108,10 +113,15 @@ def _tell(consultation: Consultation, user_ids: Iterable[int], kind: str) -> Non
     transaction.on_commit(lambda: tell_people(team_id, people_ids, event))
 
 
-def _alert(consultation: Consultation, user_ids: set[int]) -> None:
-    """Push (or e-mail) those asked, in this transaction: "Sam asks to think together"."""
+def _alert(consultation: Consultation, user_ids: set[int], *, again: int | None = None) -> None:
+    """Push (or e-mail) those asked, in this transaction: "Sam asks to think together".
+
+    Sent once per person and topic; `again` (the chain's step) makes each repeat a topic of
+    its own, so it is sent again.
+    """
+    topic = f"thinking:{consultation.pk}:{consultation.circle}"
     alert_later(
-        topic=f"thinking:{consultation.pk}:{consultation.circle}",
+        topic=topic if again is None else f"{topic}:again:{again}",
         kind="thinking_requested",
         about_id=consultation.seeker_id,
         user_ids=user_ids,
@@ -146,18 +156,18 @@ def _circle(team: Team, seeker: User, circle: Circle, now: datetime) -> set[int]
         }
     elif circle == Circle.DUTY_LEAD:
         lead = people.duty_lead_at(team, now)
-        ids = (
-            {lead.pk}
-            if lead is not None
-            else set(
-                Membership.objects.filter(
-                    team=team, role=Role.LEAD, removed_at__isnull=True
-                ).values_list("user_id", flat=True)
-            )
-        )
+        ids = {lead.pk} if lead is not None else _leads(team)
     else:
         ids = set()
     return ids - {seeker.pk}
+
+
+def _leads(team: Team) -> set[int]:
+    return set(
+        Membership.objects.filter(team=team, role=Role.LEAD, removed_at__isnull=True).values_list(
+            "user_id", flat=True
+        )
+    )
 
 
 def _first_reachable(
@@ -180,16 +190,25 @@ def _ask(consultation: Consultation, circle: Circle, ids: set[int], now: datetim
     )
 
 
-def _schedule(consultation: Consultation, now: datetime) -> None:
-    """Set the next deadline, and have the worker widen the request then if nobody accepted."""
-    from ropeteam.thinking.tasks import widen_unanswered  # noqa: PLC0415  tasks import actions
+def _plan(consultation: Consultation, now: datetime) -> None:
+    """Start the request's chain afresh at its circle, and show when it next widens.
 
-    if flow.next_circle(Circle(consultation.circle)) is None:
-        consultation.widen_at = None
-        return
-    due = now + waits(consultation.team)[Urgency(consultation.urgency)]
-    consultation.widen_at = due
-    widen_unanswered.using(run_after=due).enqueue(consultation.pk, consultation.circle)
+    A round per circle, started when the circle was asked: each circle gets its full wait,
+    whether the one before ended by its deadline (however late that fired) or because
+    everyone in it said no.
+    """
+    engine.open_chain(
+        ladder=LADDER, subject_id=consultation.pk, round=consultation.circle, start_at=now
+    )
+    _show_next_widening(consultation)
+
+
+def _show_next_widening(consultation: Consultation) -> None:
+    consultation.widen_at = (
+        engine.next_due(ladder=LADDER, subject_id=consultation.pk)
+        if flow.next_circle(Circle(consultation.circle)) is not None
+        else None
+    )
 
 
 # --- asking ---------------------------------------------------------------------------------
@@ -267,7 +286,7 @@ def request_help(
             duty_lead_alerted_at=now if session.circle == Circle.DUTY_LEAD else None,
         )
         _ask(consultation, circle, set(session.asked), now)
-        _schedule(consultation, now)
+        _plan(consultation, now)
         consultation.save(update_fields=["widen_at"])
         record(
             actor=actor,
@@ -282,38 +301,89 @@ def request_help(
 
 
 def widen_now(*, consultation_id: int, from_circle: int) -> Consultation | None:
-    """A deadline passed (or everyone declined): ask the next circle, if still unanswered.
+    """Everyone asked said no: ask the next circle now, if it still waits.
 
     Returns None when there was nothing to do (accepted, cancelled, or widened already), so
-    a deadline that fires twice changes nothing the second time.
+    a call that comes twice changes nothing the second time.
     """
     with transaction.atomic():
-        row = Consultation.objects.select_for_update().filter(pk=consultation_id).first()
-        if row is None or row.state != State.REQUESTED or row.circle != from_circle:
+        row = _waiting(consultation_id)
+        if row is None or row.circle != from_circle:
             return None
         following = flow.next_circle(Circle(row.circle))
         if following is None:
             return None
         now = timezone.now()
-        circle, reached = _first_reachable(row.team, row.seeker, following, now)
-        session = flow.widen(session_of(row), circle=circle, asked=frozenset(reached))
-        row.circle = session.circle
-        if circle == Circle.DUTY_LEAD:
-            row.duty_lead_alerted_at = now
-        _ask(row, circle, reached, now)
-        _schedule(row, now)
+        _widen(row, following, now)
+        _plan(row, now)
         row.save(update_fields=["circle", "widen_at", "duty_lead_alerted_at"])
-        record(
-            actor=None,
-            action="thinking.widened",
-            target=row,
-            team_id=row.team_id,
-            data={"circle": circle.name.lower(), "asked": sorted(reached)},
-        )
-        _tell(row, reached, "requested")
-        _tell(row, {row.seeker_id}, "widened")
-        _alert(row, reached)
     return row
+
+
+def keep_asking(*, consultation_id: int, position: int, at: datetime) -> Consultation | None:
+    """A circle's wait is over (the escalation engine fires each step once, `at` its clock):
+    ask the next circle or, at the last, alert the duty lead and the team leads again.
+
+    Returns None when the request no longer waits (its chain ends with it, so only a step
+    that raced the answer finds that).
+    """
+    with transaction.atomic():
+        row = _waiting(consultation_id)
+        if row is None:
+            return None
+        following = flow.next_circle(Circle(row.circle))
+        if following is None:
+            _alert_again(row, at, position=position)
+            return row
+        _widen(row, following, at)
+        _plan(row, at)
+        row.save(update_fields=["circle", "widen_at", "duty_lead_alerted_at"])
+    return row
+
+
+def _waiting(consultation_id: int) -> Consultation | None:
+    """The request, locked, if it still waits for a helper."""
+    row = Consultation.objects.select_for_update().filter(pk=consultation_id).first()
+    return row if row is not None and row.state == State.REQUESTED else None
+
+
+def _widen(row: Consultation, following: Circle, now: datetime) -> None:
+    """Ask the next circle that reaches anybody, and tell them and the help-seeker."""
+    circle, reached = _first_reachable(row.team, row.seeker, following, now)
+    session = flow.widen(session_of(row), circle=circle, asked=frozenset(reached))
+    row.circle = session.circle
+    if circle == Circle.DUTY_LEAD:
+        row.duty_lead_alerted_at = now
+    _ask(row, circle, reached, now)
+    record(
+        actor=None,
+        action="thinking.widened",
+        target=row,
+        team_id=row.team_id,
+        data={"circle": circle.name.lower(), "asked": sorted(reached)},
+    )
+    _tell(row, reached, "requested")
+    _tell(row, {row.seeker_id}, "widened")
+    _alert(row, reached)
+
+
+def _alert_again(row: Consultation, now: datetime, *, position: int) -> None:
+    """Nobody accepted at the last circle: the duty lead and every team lead are asked (so
+    any of them can accept) and alerted again; the help-seeker's page says whom to call."""
+    ids = (_circle(row.team, row.seeker, Circle.DUTY_LEAD, now) | _leads(row.team)) - {
+        row.seeker_id
+    }
+    _ask(row, Circle.DUTY_LEAD, ids, now)
+    record(
+        actor=None,
+        action="thinking.alerted_again",
+        target=row,
+        team_id=row.team_id,
+        data={"asked": sorted(ids), "step": position},
+    )
+    _tell(row, ids, "requested")
+    _tell(row, {row.seeker_id}, "still_waiting")
+    _alert(row, ids, again=position)
 
 
 def accept(*, actor: User, consultation: Consultation) -> Consultation:
@@ -327,6 +397,7 @@ def accept(*, actor: User, consultation: Consultation) -> Consultation:
         now = timezone.now()
         row.state, row.helper, row.step = session.state, actor, Step.MARK
         row.accepted_at, row.widen_at = now, None
+        engine.acknowledge(ladder=LADDER, subject_id=row.pk, by=actor)  # accepting answers it
         if row.mode == Mode.CHAT:
             row.conversation = conversations.start_group(
                 team=row.team, member_ids=[row.seeker_id, actor.pk], created_by=row.seeker
@@ -409,6 +480,7 @@ def cancel(*, actor: User, consultation: Consultation) -> Consultation:
             raise _refused(error) from None
         row.state, row.finished_at, row.widen_at = session.state, timezone.now(), None
         row.save(update_fields=["state", "finished_at", "widen_at"])
+        engine.cancel(ladder=LADDER, subject_id=row.pk)
         record(actor=actor, action="thinking.cancelled", target=row, team_id=row.team_id)
         _tell(row, session.asked | session.participants, "cancelled")
     return row

@@ -9,5 +9,7 @@ class ThinkingConfig(AppConfig):
     def ready(self) -> None:
         from ropeteam.escalation import engine  # noqa: PLC0415  apps are loading
         from ropeteam.thinking.emergency import EmergencyLadder  # noqa: PLC0415
+        from ropeteam.thinking.tasks import Widening  # noqa: PLC0415
 
         engine.register(EmergencyLadder())
+        engine.register(Widening())

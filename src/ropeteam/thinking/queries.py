@@ -10,7 +10,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ropeteam.audit.log import record_read
-from ropeteam.people.models import Team, User
+from ropeteam.people import queries as people
+from ropeteam.people.flow import Role
+from ropeteam.people.models import Membership, Team, User
 from ropeteam.thinking.access import is_in
 from ropeteam.thinking.flow import State
 from ropeteam.thinking.models import AgreedAction, Asked, Consultation, StepChange
@@ -28,6 +30,22 @@ def asked_of(user: User, team: Team) -> QuerySet[Consultation]:
         .select_related("seeker", "case")
         .order_by("created_at")
     )
+
+
+def who_to_call(consultation: Consultation, now: datetime | None = None) -> User | None:
+    """Whom the help-seeker should phone when nobody has accepted: the duty lead on the rota,
+    else a lead of the team (never the help-seeker), else nobody."""
+    lead = people.duty_lead_at(consultation.team, now or timezone.now())
+    if lead is not None and lead.pk != consultation.seeker_id:
+        return lead
+    member = (
+        Membership.objects.filter(team_id=consultation.team_id, role=Role.LEAD, removed_at=None)
+        .exclude(user_id=consultation.seeker_id)
+        .select_related("user")
+        .order_by("user__display_name", "user_id")
+        .first()
+    )
+    return member.user if member is not None else None
 
 
 def history(user: User, team: Team) -> QuerySet[Consultation]:

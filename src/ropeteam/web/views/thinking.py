@@ -128,6 +128,8 @@ def _session_page(
         "next_circle": _next_circle_words(consultation.circle),
         "live": {"consultation": consultation.pk, "state": consultation.state},
     }
+    if consultation.state == State.REQUESTED and consultation.circle == Circle.DUTY_LEAD:
+        context["call_lead"] = queries.who_to_call(consultation)  # nobody has answered yet
     if consultation.state == State.REQUESTED and role == "asked":
         context["decline_form"] = bound.get("decline_form") or DeclineForm(prefix="decline")
     if consultation.state == State.ACTIVE and in_it:
