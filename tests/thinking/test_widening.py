@@ -88,6 +88,8 @@ def test_the_worker_widens_an_unanswered_request_once_per_circle_at_the_teams_wa
     consultation = _reload(consultation)
     assert consultation.circle == Circle.DUTY_LEAD and world.priya.pk in asked_ids(consultation)
     assert consultation.widen_at is None  # the widest circle: it is alerted again instead
+    due = engine.next_due(ladder=actions.LADDER, subject_id=consultation.pk)
+    assert due == first + WAIT + REPEAT
     assert len(audit_entries("thinking.widened")) == 2
 
 

@@ -316,7 +316,7 @@ def widen_now(*, consultation_id: int, from_circle: int) -> Consultation | None:
         now = timezone.now()
         _widen(row, following, now)
         _plan(row, now)
-        row.save(update_fields=["circle", "widen_at", "duty_lead_alerted_at"])
+        row.save(update_fields=["widen_at"])
     return row
 
 
@@ -337,7 +337,7 @@ def keep_asking(*, consultation_id: int, position: int, at: datetime) -> Consult
             return row
         _widen(row, following, at)
         _plan(row, at)
-        row.save(update_fields=["circle", "widen_at", "duty_lead_alerted_at"])
+        row.save(update_fields=["widen_at"])
     return row
 
 
@@ -354,6 +354,8 @@ def _widen(row: Consultation, following: Circle, now: datetime) -> None:
     row.circle = session.circle
     if circle == Circle.DUTY_LEAD:
         row.duty_lead_alerted_at = now
+    # Saved before the next round is planned: the ladder reads the circle from the row.
+    row.save(update_fields=["circle", "duty_lead_alerted_at"])
     _ask(row, circle, reached, now)
     record(
         actor=None,
