@@ -103,6 +103,7 @@ NORTHSIDE_ROUTES: list[Route] = [
     ("POST", "/thinking/{consultation_id}/accept", None),
     ("POST", "/thinking/{consultation_id}/decline", lambda ids, w: {"reason": "On a visit"}),
     ("POST", "/thinking/{consultation_id}/cancel", None),
+    ("POST", "/thinking/{consultation_id}/emergency/acknowledge", None),
     ("POST", "/thinking/{consultation_id}/step", lambda ids, w: {"step": 2}),
     ("POST", "/thinking/{consultation_id}/invite", lambda ids, w: {"colleague_id": w.priya.pk}),
     (

@@ -1,9 +1,11 @@
 """Emergency procedures chosen at step 4 reach the duty lead and the team lead, and keep
 reaching them until one says "I'm on it" (issue 11: no chain ends in silence)."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -15,7 +17,7 @@ from ropeteam.escalation.models import Chain
 from ropeteam.people import actions as people
 from ropeteam.thinking import actions, emergency
 from ropeteam.thinking.models import Consultation
-from tests.api.conftest import audit_entries
+from tests.api.conftest import Api, audit_entries, token_for
 from tests.conftest import World
 from tests.thinking.test_actions import ask, to_step_four
 
@@ -40,6 +42,11 @@ def _emergency(world: World) -> Consultation:
         actor=world.sam, consultation=consultation, met="no", next_step="emergency"
     )
     return consultation
+
+
+@pytest.fixture
+def api(world: World) -> Callable[[str], Api]:
+    return lambda name: Api(Client(), token_for(getattr(world, name)))
 
 
 @pytest.fixture
@@ -120,3 +127,27 @@ def test_only_those_alerted_can_take_an_emergency(world: World) -> None:
     )
     chain = Chain.objects.get(ladder=emergency.LADDER, subject_id=consultation.pk)
     assert chain.state == ChainState.OPEN
+
+
+def test_over_the_api_a_responder_lists_and_takes_an_emergency(
+    world: World, morgan_on_duty: None, api: Callable[[str], Api]
+) -> None:
+    consultation = _emergency(world)
+    path = f"/thinking/{consultation.pk}/emergency/acknowledge"
+    for responder in ("priya", "morgan"):
+        (waiting,) = api(responder).get("/me/emergencies").json()
+        assert (waiting["consultation"], waiting["state"]) == (consultation.pk, "open")
+    for other in ("jo", "sam", "kim"):
+        assert api(other).get("/me/emergencies").json() == []
+        response = api(other).post(path, None)
+        assert (response.status_code, response.json()["detail"]) == (404, "No such emergency.")
+
+    taken = api("morgan").post(path, None)
+    assert taken.status_code == 200
+    assert (taken.json()["state"], taken.json()["acknowledged_by"]) == (
+        "acknowledged",
+        world.morgan.pk,
+    )
+    assert api("priya").get("/me/emergencies").json() == []
+    late = api("priya").post(path, None)
+    assert (late.status_code, late.json()["detail"]) == (409, "Morgan is already on it.")

@@ -11,7 +11,7 @@ from ropeteam.people.access import access_team
 from ropeteam.people.auth import actor
 from ropeteam.people.flow import Permission
 from ropeteam.people.schemas import PathId
-from ropeteam.thinking import actions, queries
+from ropeteam.thinking import actions, emergency, queries
 from ropeteam.thinking.access import access_consultation
 from ropeteam.thinking.flow import Urgency
 from ropeteam.thinking.models import AgreedAction
@@ -21,6 +21,7 @@ from ropeteam.thinking.schemas import (
     ConsultationOut,
     DeclineIn,
     DetailOut,
+    EmergencyOut,
     FacilitatorIn,
     InviteIn,
     OutcomeIn,
@@ -159,6 +160,31 @@ def set_waits(request: HttpRequest, team_id: PathId, payload: WaitsIn) -> WaitsO
 @router.get("/thinking/{consultation_id}", response=DetailOut, summary="One Thinking Together")
 def view(request: HttpRequest, consultation_id: PathId) -> DetailOut:
     return _detail(request, consultation_id)
+
+
+@router.get(
+    "/me/emergencies",
+    response=list[EmergencyOut],
+    summary='Emergencies waiting for me to say "I\'m on it" (as duty lead or team lead)',
+)
+def my_emergencies(request: HttpRequest) -> list[EmergencyOut]:
+    return [
+        EmergencyOut.waiting(e.consultation, e.declared_at)
+        for e in emergency.waiting_for(actor(request))
+    ]
+
+
+@router.post(
+    "/thinking/{consultation_id}/emergency/acknowledge",
+    response=EmergencyOut,
+    summary="I'm on it: take an emergency; the alerts stop and the help-seeker is told",
+)
+def acknowledge_emergency(request: HttpRequest, consultation_id: PathId) -> EmergencyOut:
+    taken = emergency.acknowledge(actor=actor(request), consultation_id=consultation_id)
+    chain = emergency.state_of(taken.pk)
+    if chain is None:  # acknowledge found it a moment ago: only a deletion in between
+        raise NotFound(_("No such emergency."))
+    return EmergencyOut.of(chain, taken.seeker_id)
 
 
 @router.post(

@@ -3,6 +3,7 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
+from ropeteam.escalation.models import Chain
 from ropeteam.people.schemas import InputSchema, Moment, RowId, values_in_place
 from ropeteam.thinking.actions import MAX_ACTIONS, MAX_NOTE, MAX_NOTES
 from ropeteam.thinking.flow import Met, Mode, NextStep, State, Step, Task, Urgency
@@ -236,3 +237,36 @@ class ActivityOut(Schema):
     @staticmethod
     def of(a: Activity) -> "ActivityOut":
         return ActivityOut(**a.__dict__)
+
+
+class EmergencyOut(Schema):
+    """Emergency procedures chosen in a Thinking Together: who has taken it, if anyone."""
+
+    consultation: int
+    seeker: int
+    state: str  # "open" (nobody has said "I'm on it" yet), "acknowledged" or "cancelled"
+    declared_at: datetime
+    acknowledged_by: int | None
+    acknowledged_at: datetime | None
+
+    @staticmethod
+    def waiting(consultation: Consultation, declared_at: datetime) -> "EmergencyOut":
+        return EmergencyOut(
+            consultation=consultation.pk,
+            seeker=consultation.seeker_id,
+            state="open",
+            declared_at=declared_at,
+            acknowledged_by=None,
+            acknowledged_at=None,
+        )
+
+    @staticmethod
+    def of(chain: Chain, seeker_id: int) -> "EmergencyOut":
+        return EmergencyOut(
+            consultation=chain.subject_id,
+            seeker=seeker_id,
+            state=chain.state,
+            declared_at=chain.opened_at,
+            acknowledged_by=chain.acknowledged_by_id,
+            acknowledged_at=chain.acknowledged_at,
+        )
