@@ -155,7 +155,6 @@ def _sweep(interval: float) -> None:
 
     from ropeteam.escalation.engine import run_due  # noqa: PLC0415
     from ropeteam.escalation.health import beat, worker_name  # noqa: PLC0415
-    from ropeteam.visits.actions import sweep  # noqa: PLC0415
 
     name, started_at, next_beat = worker_name(), timezone.now(), 0.0
     while True:
@@ -164,8 +163,7 @@ def _sweep(interval: float) -> None:
             if time.monotonic() >= next_beat:
                 beat(worker=name, started_at=started_at)
                 next_beat = time.monotonic() + settings.WORKER_BEAT_SECONDS
-            fired = sweep()
-            fired += run_due()
+            fired = run_due()
         except Exception:
             logging.getLogger("ropeteam.worker").exception("sweeping deadlines failed")
             connection.close()  # a fresh connection on the next round

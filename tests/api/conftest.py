@@ -19,6 +19,7 @@ from ropeteam.audit.models import AuditEntry
 from ropeteam.cases.models import Case
 from ropeteam.concerns import actions as concerns
 from ropeteam.concerns.models import Concern, Entry, Times
+from ropeteam.escalation import engine
 from ropeteam.people import actions as people
 from ropeteam.people import queries
 from ropeteam.people.models import DutyShift, Invitation, User
@@ -147,7 +148,7 @@ def visit(world: World) -> Visit:
         expected_end=later(days=0) + timedelta(hours=1),
     )
     held = visits.hold_rope(actor=world.jo, visit=started)
-    visits.sweep(now=held.expected_end + timedelta(minutes=10))
+    engine.run_due(now=held.expected_end + timedelta(minutes=10))
     return held
 
 

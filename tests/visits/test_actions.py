@@ -4,12 +4,13 @@ sam goes out; jo then morgan hold sam's rope; priya leads Northside (no duty shi
 so the team lead stands in for the duty lead); kim leads Riverside.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ropeteam.escalation import engine
 from ropeteam.people import actions as people
 from ropeteam.visits import actions
 from ropeteam.visits.access import may_take
@@ -36,6 +37,10 @@ def go_out(world: World, minutes: int = 60, **changes: object) -> Visit:
 def held(world: World, minutes: int = 60) -> Visit:
     visit = go_out(world, minutes)
     return actions.hold_rope(actor=world.jo, visit=visit)
+
+
+def next_due(visit: Visit) -> datetime | None:
+    return engine.next_due(ladder=actions.CHAIN, subject_id=visit.pk)
 
 
 def fired(visit: Visit) -> list[tuple[int, int, list[int]]]:
@@ -87,36 +92,37 @@ def test_only_the_rope_holder_takes_the_rope(world: World) -> None:
 def test_the_chain_fires_each_step_once_in_order_at_its_time(world: World) -> None:
     visit = held(world, minutes=60)
     end = Visit.objects.get(pk=visit.pk).expected_end
-    assert actions.sweep(now=end - MIN) == 0
-    assert actions.sweep(now=end) == 1
-    assert actions.sweep(now=end + 10 * MIN) == 1
-    assert actions.sweep(now=end + 10 * MIN) == 0  # no step fires twice
+    assert engine.run_due(now=end - MIN) == 0
+    assert engine.run_due(now=end) == 1
+    assert engine.run_due(now=end + 10 * MIN) == 1
+    assert engine.run_due(now=end + 10 * MIN) == 0  # no step fires twice
     assert fired(visit) == [
         (1, Step.PROMPT_WORKER, [world.sam.pk]),
         (1, Step.ROPE_HOLDER, [world.jo.pk]),
     ]
-    assert Visit.objects.get(pk=visit.pk).next_due_at == end + 20 * MIN
+    assert next_due(visit) == end + 20 * MIN
 
 
 def test_steps_that_fell_due_while_down_all_fire_once_in_order(world: World) -> None:
     visit = held(world, minutes=30)
     end = Visit.objects.get(pk=visit.pk).expected_end
-    assert actions.sweep(now=end + 45 * MIN) == 4
+    assert engine.run_due(now=end + 45 * MIN) == 4
     assert [step for _r, step, _t in fired(visit)] == [0, 1, 2, 3]
     top = Escalation.objects.get(visit=visit, step=Step.TEAM_LEAD)
     assert top.told == [world.priya.pk]
-    assert Visit.objects.get(pk=visit.pk).next_due_at is None
+    # The top step repeats from when it fired until someone acknowledges.
+    assert next_due(visit) == end + 45 * MIN + actions.repeat_every()
     assert len(audit_entries("visits.escalated")) == 4
 
 
 def test_ending_the_visit_cancels_what_is_pending(world: World) -> None:
     visit = held(world, minutes=30)
     end = Visit.objects.get(pk=visit.pk).expected_end
-    actions.sweep(now=end)
+    engine.run_due(now=end)
     actions.end_visit(actor=world.sam, visit=visit)
     stored = Visit.objects.get(pk=visit.pk)
-    assert (stored.state, stored.next_due_at) == (State.ENDED, None)
-    assert actions.sweep(now=end + 60 * MIN) == 0
+    assert (stored.state, next_due(visit)) == (State.ENDED, None)
+    assert engine.run_due(now=end + 60 * MIN) == 0
     assert [step for _r, step, _t in fired(visit)] == [Step.PROMPT_WORKER]
     with pytest.raises(Forbidden):
         actions.end_visit(actor=world.jo, visit=go_out(world))
@@ -125,10 +131,10 @@ def test_ending_the_visit_cancels_what_is_pending(world: World) -> None:
 def test_extending_starts_the_chain_again_from_the_new_end(world: World) -> None:
     visit = held(world, minutes=30)
     end = Visit.objects.get(pk=visit.pk).expected_end
-    actions.sweep(now=end)
+    engine.run_due(now=end)
     visit = actions.extend(actor=world.sam, visit=visit, minutes=20)
     assert visit.round == 2
-    assert Visit.objects.get(pk=visit.pk).next_due_at == visit.expected_end
+    assert next_due(visit) == visit.expected_end
     with pytest.raises(InvalidInput):
         actions.extend(actor=world.sam, visit=visit, minutes=0)
 
@@ -159,7 +165,7 @@ def test_a_lead_takes_any_alert_of_the_team_but_not_one_about_her_own_visit(
 
 def test_whoever_was_told_acknowledges_and_records_what_happened(world: World) -> None:
     visit = held(world, minutes=30)
-    actions.sweep(now=Visit.objects.get(pk=visit.pk).expected_end + 10 * MIN)
+    engine.run_due(now=Visit.objects.get(pk=visit.pk).expected_end + 10 * MIN)
     alert = Escalation.objects.get(visit=visit, step=Step.ROPE_HOLDER)
     with pytest.raises(Forbidden):
         actions.acknowledge(actor=world.morgan, escalation=alert)
@@ -177,11 +183,11 @@ def test_an_unaccepted_rope_passes_to_the_next_rope_holder_then_the_duty_lead(
 ) -> None:
     visit = go_out(world, minutes=120)
     start = Visit.objects.get(pk=visit.pk).started_at
-    actions.sweep(now=start + actions.ROPE_WAIT)
+    engine.run_due(now=start + actions.ROPE_WAIT)
     assert Visit.objects.get(pk=visit.pk).rope_holder_id == world.morgan.pk
-    actions.sweep(now=start + 2 * actions.ROPE_WAIT)
+    engine.run_due(now=start + 2 * actions.ROPE_WAIT)
     assert Visit.objects.get(pk=visit.pk).rope_holder_id == world.priya.pk
-    actions.sweep(now=start + 3 * actions.ROPE_WAIT)
+    engine.run_due(now=start + 3 * actions.ROPE_WAIT)
     stored = Visit.objects.get(pk=visit.pk)
     # Nobody is left to ask: the duty lead keeps it and is told nobody took the rope.
     assert (stored.rope_holder_id, stored.rope_asked_at) == (world.priya.pk, None)

@@ -6,10 +6,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from ropeteam.escalation import engine
+from ropeteam.escalation.models import Step as ChainStep
 from ropeteam.visits import actions
 from ropeteam.visits.flow import State, Step
 from ropeteam.visits.models import ALARM, ChainSettings, Escalation, Visit
@@ -36,8 +39,13 @@ def _overdue(world: World) -> Escalation:
     """Sam is past his time and the rope holder has been alerted."""
     visit = _out(world)
     past = timezone.now() - timedelta(minutes=11)
+    earlier = Visit.objects.get(pk=visit.pk).expected_end - past
     Visit.objects.filter(pk=visit.pk).update(expected_end=past)
-    actions.tick_visit(visit.pk)
+    # Its chain was planned from the end it had: move its steps back by as much.
+    ChainStep.objects.filter(chain__ladder=actions.CHAIN, chain__subject_id=visit.pk).update(
+        due_at=F("due_at") - earlier
+    )
+    engine.run_due()
     return Escalation.objects.get(visit=visit, step=Step.ROPE_HOLDER)
 
 

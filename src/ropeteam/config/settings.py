@@ -246,6 +246,10 @@ WORKER_RESTART_SECONDS = float(env("ROPETEAM_WORKER_RESTART_SECONDS", "1"))
 # An emergency chosen in a Thinking Together alerts the duty lead and the team lead again
 # this often until one of them says "I'm on it".
 EMERGENCY_REPEAT_SECONDS = int(env("ROPETEAM_EMERGENCY_REPEAT_SECONDS", "120"))
+# A field visit's chain that reached its top step unacknowledged alerts everyone it told
+# (and the organisation's out-of-hours contact) again this often, until someone says
+# "I'm on it".
+VISIT_REPEAT_SECONDS = int(env("ROPETEAM_VISIT_REPEAT_SECONDS", "300"))
 
 # Notifications of unread messages (notify/): how long a message may stay unread before
 # its recipients are told, and whether the notification quotes it (off: lock screens).

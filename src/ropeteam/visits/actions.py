@@ -1,16 +1,20 @@
 """The only writers of field visits: starting, holding the rope, check-ins, the chain.
 
-`sweep` (run every second by the task worker) fires whatever is due: the database row's
-`next_due_at` says when a visit must be looked at next, and each fired step is a row that
-the database refuses to write twice, so a step fires once even if two workers sweep.
+A visit's deadlines run on the escalation engine (ADR 0007), as two ladders (`tasks.py`):
+- `visits.chain`: a round per expected end (starting opens round 1, each extension the next
+  from the new end, which cancels the last), its steps the team's chain times, the last step
+  repeating until a human says "I'm on it"; ending the visit cancels it;
+- `visits.rope`: the rope holder asked has `ROPE_WAIT` to accept before the next is asked.
+The engine fires each step once; the unique (visit, round, step) of `Escalation` is a second
+guard, so a step that somehow ran twice still tells nobody twice.
 """
 
-import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +22,8 @@ from ropeteam.audit.log import record
 from ropeteam.cases.access import access_case
 from ropeteam.conversations.live.hub import tell_people
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ropeteam.escalation import engine
+from ropeteam.escalation.models import Chain
 from ropeteam.notify.tasks import alert_later
 from ropeteam.people import queries as people
 from ropeteam.people.access import current_membership, require
@@ -28,12 +34,17 @@ from ropeteam.visits.access import may_take
 from ropeteam.visits.flow import Refused, State, Step
 from ropeteam.visits.models import ALARM, ChainSettings, Escalation, Visit
 
-logger = logging.getLogger(__name__)
-
 MAX_LOCATION = 200
 MAX_NOTE = 500
 MAX_VISIT = timedelta(hours=12)
 ROPE_WAIT = timedelta(minutes=5)  # the rope holder has this long to accept before the next
+CHAIN = "visits.chain"  # the ladder of a visit's escalation steps
+ROPE = "visits.rope"  # the ladder of asking rope holders in turn
+
+
+def repeat_every() -> timedelta:
+    """How often the top step of a visit's chain alerts again until someone acknowledges."""
+    return timedelta(seconds=settings.VISIT_REPEAT_SECONDS)
 
 
 def _refused(error: Refused) -> Exception:
@@ -133,17 +144,18 @@ def _save(row: Visit, visit: flow.Visit) -> None:
         visit.last_check_in,
         visit.ended_at,
     )
-    row.next_due_at = _next_look(row, visit)
     row.save()
 
 
-def _next_look(row: Visit, visit: flow.Visit) -> datetime | None:
-    """The chain's next step, or sooner the moment to ask the next rope holder."""
-    due = flow.next_due(visit)
-    if visit.state == State.AWAITING_ROPE and row.rope_asked_at is not None:
-        asked_until = row.rope_asked_at + ROPE_WAIT
-        due = min(due, asked_until) if due else asked_until
-    return due
+def _open_chain(row: Visit) -> None:
+    """A round of the chain from the visit's expected end (the last round is cancelled)."""
+    engine.open_chain(ladder=CHAIN, subject_id=row.pk, round=row.round, start_at=row.expected_end)
+
+
+def _ask_in_turn(row: Visit, now: datetime) -> None:
+    """The rope holder just asked has ROPE_WAIT to accept before the next one is asked."""
+    asked_before = Chain.objects.filter(ladder=ROPE, subject_id=row.pk).count()
+    engine.open_chain(ladder=ROPE, subject_id=row.pk, round=asked_before + 1, start_at=now)
 
 
 def _ids(*maybe: int | None) -> set[int]:
@@ -278,6 +290,8 @@ def start_visit(
             chain_seconds=[int(c.total_seconds()) for c in visit.chain],
         )
         _save(row, visit)
+        _open_chain(row)
+        _ask_in_turn(row, now)
         record(
             actor=actor,
             action="visits.started",
@@ -304,6 +318,7 @@ def hold_rope(*, actor: User, visit: Visit) -> Visit:
         except Refused as error:
             raise _refused(error) from None
         _save(row, session)
+        engine.cancel(ladder=ROPE, subject_id=row.pk)
         record(actor=actor, action="visits.rope_held", target=row, team_id=row.team_id)
         _tell(row, _everyone_concerned(row), "rope_held")
     return row
@@ -321,6 +336,7 @@ def hand_over(*, actor: User, visit: Visit, to_id: int) -> Visit:
             raise _refused(error) from None
         row.rope_asked_at = timezone.now()
         _save(row, session)
+        _ask_in_turn(row, row.rope_asked_at)
         record(
             actor=actor,
             action="visits.handed_over",
@@ -341,23 +357,39 @@ def check_in(*, actor: User, visit: Visit) -> Visit:
 
 
 def extend(*, actor: User, visit: Visit, minutes: int) -> Visit:
+    """A new expected end: a new round of the chain from it, the last one cancelled."""
     return _worker_says(
         actor,
         visit,
         "extended",
         lambda s, now: flow.extend(s, by=actor.pk, now=now, minutes=minutes),
+        then=_open_chain,
     )
 
 
 def end_visit(*, actor: User, visit: Visit) -> Visit:
     """Safe, done: whatever was pending is cancelled."""
-    return _worker_says(actor, visit, "ended", lambda s, now: flow.end(s, by=actor.pk, now=now))
+    return _worker_says(
+        actor, visit, "ended", lambda s, now: flow.end(s, by=actor.pk, now=now), then=_cancel_all
+    )
+
+
+def _cancel_all(row: Visit) -> None:
+    engine.cancel(ladder=CHAIN, subject_id=row.pk)
+    engine.cancel(ladder=ROPE, subject_id=row.pk)
 
 
 Change = Callable[[flow.Visit, datetime], flow.Visit]
 
 
-def _worker_says(actor: User, visit: Visit, event: str, change: Change) -> Visit:
+def _worker_says(
+    actor: User,
+    visit: Visit,
+    event: str,
+    change: Change,
+    *,
+    then: Callable[[Visit], None] | None = None,
+) -> Visit:
     with transaction.atomic():
         row, session = _locked(visit.pk)
         try:
@@ -365,6 +397,8 @@ def _worker_says(actor: User, visit: Visit, event: str, change: Change) -> Visit
         except Refused as error:
             raise _refused(error) from None
         _save(row, session)
+        if then is not None:
+            then(row)
         record(actor=actor, action=f"visits.{event}", target=row, team_id=row.team_id)
         _tell(row, _everyone_concerned(row), event)
     return row
@@ -445,86 +479,101 @@ def _ask_next_rope_holder(row: Visit, session: flow.Visit, now: datetime) -> flo
     return replace(session, rope_holder=following)
 
 
-def tick_visit(visit_id: int, *, now: datetime | None = None) -> list[Escalation]:
-    """Fire what is due on one visit, in order, once; returns the steps fired."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        row = (
-            Visit.objects.select_for_update()
-            .select_related("team__organisation")
-            .filter(pk=visit_id)
-            .first()
-        )
-        if row is None or row.state == State.ENDED:
-            return []
-        session = session_of(row)
-        if (
-            session.state == State.AWAITING_ROPE
-            and row.rope_asked_at is not None
-            and row.rope_asked_at + ROPE_WAIT <= now
-        ):
-            session = _ask_next_rope_holder(row, session, now)
-        session, fired = flow.tick(session, now=now)
-        made = []
-        for step in fired:
-            told, contact = _told_at(row, step.step, now)
-            made.append(
-                Escalation(
-                    visit=row,
-                    round=step.round,
-                    step=step.step,
-                    due_at=step.due,
-                    fired_at=now,
-                    told=sorted(told),
-                    channels=["in_app"],
-                    out_of_hours=contact,
-                )
-            )
-        try:
-            with transaction.atomic():
-                Escalation.objects.bulk_create(made)
-        except IntegrityError:
-            return []  # another worker fired these a moment ago
-        _save(row, session)
-        for escalation in made:
-            record(
-                actor=None,
-                action="visits.escalated",
-                target=row,
-                team_id=row.team_id,
-                data={
-                    "step": Step(escalation.step).name.lower(),
-                    "round": escalation.round,
-                    "told": escalation.told,
-                },
-            )
-            _tell(row, set(escalation.told) | {row.worker_id}, f"step_{escalation.step}")
-            kind = "visit_prompt" if escalation.step == Step.PROMPT_WORKER else "visit_overdue"
-            _alert(row, topic_of(escalation), kind, set(escalation.told))
-    return made
+def _visit_to_fire(visit_id: int, round: int) -> Visit | None:
+    """The visit a step of this round is about, or None when the step has become moot.
 
-
-def sweep(*, now: datetime | None = None, limit: int = 200) -> int:
-    """Fire every step that is due on any visit; the number of steps fired.
-
-    Up to `limit` visits share one transaction (one commit, one fsync, for many steps); each
-    visit runs in its own savepoint, so one that fails is logged and skipped, not the rest.
-    Without `now`, each visit is ticked at the moment it is reached.
+    The engine has locked the visit's row. A step fires only on an open visit in the round
+    its chain was opened for; anything else would be a chain left open by mistake, and is
+    cancelled rather than left to repeat.
     """
-    moment = now or timezone.now()
-    due = list(
-        Visit.objects.filter(next_due_at__lte=moment)
-        .order_by("next_due_at")
-        .values_list("pk", flat=True)[:limit]
+    row = Visit.objects.select_related("team__organisation").filter(pk=visit_id).first()
+    if row is None:
+        return None
+    if row.state == State.ENDED or row.round != round:
+        engine.cancel(ladder=CHAIN, subject_id=row.pk)
+        return None
+    return row
+
+
+def escalate(*, visit_id: int, round: int, step: Step, due_at: datetime, now: datetime) -> None:
+    """One step of a visit's chain fires: the people it tells are told, once.
+
+    Run by the engine (ladder `visits.chain`) in its transaction, with the visit locked.
+    """
+    row = _visit_to_fire(visit_id, round)
+    if row is None:
+        return
+    told, contact = _told_at(row, step, now)
+    try:
+        with transaction.atomic():
+            escalation = Escalation.objects.create(
+                visit=row,
+                round=round,
+                step=step,
+                due_at=due_at,
+                fired_at=now,
+                told=sorted(told),
+                channels=["in_app"],
+                out_of_hours=contact,
+            )
+    except IntegrityError:
+        return  # fired already: the second guard under the engine's own
+    record(
+        actor=None,
+        action="visits.escalated",
+        target=row,
+        team_id=row.team_id,
+        data={"step": step.name.lower(), "round": round, "told": escalation.told},
     )
-    fired = 0
-    with transaction.atomic():
-        for visit_id in due:
-            try:
-                fired += len(tick_visit(visit_id, now=now))
-            except DatabaseError:
-                logger.exception("could not fire the steps of visit %s", visit_id)
-    return fired
+    _tell(row, told | {row.worker_id}, f"step_{step}")
+    kind = "visit_prompt" if step == Step.PROMPT_WORKER else "visit_overdue"
+    _alert(row, topic_of(escalation), kind, told)
+
+
+def alert_again(*, visit_id: int, round: int, times: int, now: datetime) -> None:
+    """Nobody has acknowledged the top step: everyone told in this round is alerted again.
+
+    Run by the engine for each repeat of the chain's last step; `times` counts the repeats.
+    """
+    row = _visit_to_fire(visit_id, round)
+    if row is None:
+        return
+    top = Escalation.objects.filter(visit=row, round=round, step=Step.TEAM_LEAD).first()
+    if top is None:
+        return
+    fired = Escalation.objects.filter(visit=row, round=round, step__gt=Step.PROMPT_WORKER)
+    told = {i for e in fired for i in e.told} - {row.worker_id}
+    top.alerted_again_at, top.repeats = now, top.repeats + 1
+    top.save(update_fields=["alerted_again_at", "repeats"])
+    record(
+        actor=None,
+        action="visits.alerted_again",
+        target=row,
+        team_id=row.team_id,
+        data={"round": round, "times": times, "told": sorted(told)},
+    )
+    _tell(row, told | {row.worker_id}, "step_repeated")
+    _alert(row, f"{topic_of(top)}:again:{times}", "visit_overdue", told)
+
+
+def rope_unanswered(*, visit_id: int, now: datetime) -> None:
+    """The rope holder asked has not accepted in time: ask the next one (ladder `visits.rope`)."""
+    row = Visit.objects.select_related("team").filter(pk=visit_id).first()
+    if row is None:
+        return
+    if (
+        row.state != State.AWAITING_ROPE
+        or row.rope_asked_at is None
+        or row.rope_asked_at + ROPE_WAIT > now
+    ):
+        engine.cancel(ladder=ROPE, subject_id=row.pk)  # accepted or ended meanwhile
+        return
+    session = _ask_next_rope_holder(row, session_of(row), now)
+    _save(row, session)
+    if row.rope_asked_at is None:  # nobody left to ask: the visit's own chain still runs
+        engine.cancel(ladder=ROPE, subject_id=row.pk)
+    else:
+        _ask_in_turn(row, now)
 
 
 def _may_take(actor: User, escalation: Escalation) -> None:
@@ -533,22 +582,34 @@ def _may_take(actor: User, escalation: Escalation) -> None:
 
 
 def acknowledge(*, actor: User, escalation: Escalation) -> Escalation:
-    """I'm on it: whoever was told (or a lead) takes ownership."""
+    """I'm on it: whoever was told (or a lead) takes ownership, and the chain stops there.
+
+    A human has taken it, so the chain's later steps and the top step's repeats are moot:
+    the engine records who acknowledged. The alarm stands apart from the chain.
+    """
     _may_take(actor, escalation)
     with transaction.atomic():
+        visit = Visit.objects.select_for_update().get(pk=escalation.visit_id)  # subject first
         row = Escalation.objects.select_for_update().get(pk=escalation.pk)
         if row.acknowledged_by_id is None:
             row.acknowledged_by, row.acknowledged_at = actor, timezone.now()
             row.save(update_fields=["acknowledged_by", "acknowledged_at"])
+            _take_chain(actor, visit, row)
             record(
                 actor=actor,
                 action="visits.acknowledged",
-                target=row.visit,
-                team_id=row.visit.team_id,
+                target=visit,
+                team_id=visit.team_id,
                 data={"step": row.step},
             )
-            _tell(row.visit, set(row.told) | {row.visit.worker_id, actor.pk}, "acknowledged")
+            _tell(visit, set(row.told) | {visit.worker_id, actor.pk}, "acknowledged")
     return row
+
+
+def _take_chain(actor: User, visit: Visit, escalation: Escalation) -> None:
+    """Acknowledge the visit's open chain when this alert is of its current round."""
+    if escalation.step != ALARM and escalation.round == visit.round:
+        engine.acknowledge(ladder=CHAIN, subject_id=visit.pk, by=actor)
 
 
 def resolve(*, actor: User, escalation: Escalation, outcome: str) -> Escalation:
@@ -558,18 +619,20 @@ def resolve(*, actor: User, escalation: Escalation, outcome: str) -> Escalation:
         raise InvalidInput(_("Say what happened."), field="outcome")
     _may_take(actor, escalation)
     with transaction.atomic():
+        visit = Visit.objects.select_for_update().get(pk=escalation.visit_id)  # subject first
         row = Escalation.objects.select_for_update().get(pk=escalation.pk)
         if row.resolved_by_id is not None:
             # What was recorded first stands; a second answer would overwrite it.
             raise Conflict(_("What happened has already been recorded for this alert."))
         row.resolved_by, row.resolved_at, row.outcome = actor, timezone.now(), outcome[:MAX_NOTE]
         row.save(update_fields=["resolved_by", "resolved_at", "outcome"])
+        _take_chain(actor, visit, row)  # whoever says what happened has taken it
         record(
             actor=actor,
             action="visits.resolved",
-            target=row.visit,
-            team_id=row.visit.team_id,
+            target=visit,
+            team_id=visit.team_id,
             data={"step": row.step},
         )
-        _tell(row.visit, set(row.told) | {row.visit.worker_id, actor.pk}, "resolved")
+        _tell(visit, set(row.told) | {visit.worker_id, actor.pk}, "resolved")
     return row

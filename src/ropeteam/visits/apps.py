@@ -7,7 +7,8 @@ class VisitsConfig(AppConfig):
     verbose_name = "Field visits"
 
     def ready(self) -> None:
-        from ropeteam.escalation.health import register_due  # noqa: PLC0415  apps are loading
-        from ropeteam.visits.queries import oldest_due  # noqa: PLC0415
+        from ropeteam.escalation import engine  # noqa: PLC0415  apps are loading
+        from ropeteam.visits.tasks import RopeAsked, VisitChain  # noqa: PLC0415
 
-        register_due("visits", oldest_due)
+        engine.register(VisitChain())
+        engine.register(RopeAsked())

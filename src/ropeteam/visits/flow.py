@@ -5,8 +5,10 @@ has an expected end; from it runs an escalation chain (prompt the worker, alert 
 holder, the duty lead, then the team lead and the organisation's out-of-hours contact). Each
 step fires once, in order, never after the visit ended; extending the visit starts a fresh
 chain from the new end (round 2, 3, ...). An alarm alerts the rope holder and the duty lead
-together, at once. `tick` is the only thing that fires steps, so a worker that was down
-fires everything that fell due while it was down, in order, when it comes back.
+together, at once. `tick` is these rules on values; in the database the escalation engine
+fires the steps (ladder `visits.chain`), so a worker that was down fires everything that
+fell due while it was down, in order, once, when it comes back. There the top step repeats
+until someone acknowledges (`escalation.flow` models that part).
 """
 
 from dataclasses import dataclass, replace

@@ -42,9 +42,6 @@ class Visit(models.Model):
     alarm_at = models.DateTimeField(null=True, blank=True)
     last_check_in = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
-    # When the worker must look at this visit next: the next step's due time. Indexed, so
-    # finding what is due among thousands of open visits is one range scan.
-    next_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["expected_end", "id"]
@@ -53,9 +50,9 @@ class Visit(models.Model):
                 condition=Q(state__in=[s.value for s in State]), name="visit_state_valid"
             ),
             models.CheckConstraint(
-                condition=Q(state=State.ENDED.value, ended_at__isnull=False, next_due_at=None)
+                condition=Q(state=State.ENDED.value, ended_at__isnull=False)
                 | (~Q(state=State.ENDED.value) & Q(ended_at__isnull=True)),
-                name="visit_ended_has_no_deadline",
+                name="visit_ended_at_when_ended",
             ),
         ]
 
@@ -75,6 +72,9 @@ class Escalation(models.Model):
     told = models.JSONField(default=list)  # user ids
     channels = models.JSONField(default=list)  # "in_app", "push", "email"
     out_of_hours = models.CharField(max_length=200, blank=True)  # who to phone, if reached
+    # The top step alerts everyone told again until someone acknowledges: how often so far.
+    repeats = models.PositiveIntegerField(default=0)
+    alerted_again_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -1,8 +1,6 @@
 """Reads of field visits: who is out now."""
 
-from datetime import datetime
-
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from ropeteam.audit.log import record_read
 from ropeteam.people.access import current_membership
@@ -37,11 +35,3 @@ def view_visit(*, viewer: User, visit: Visit) -> Visit:
             data={"case": visit.case_id},
         )
     return visit
-
-
-def oldest_due(now: datetime) -> datetime | None:
-    """When the visit step that has waited longest for the sweeper fell due (None: none due)."""
-    found: datetime | None = Visit.objects.filter(next_due_at__lte=now).aggregate(
-        at=Min("next_due_at")
-    )["at"]
-    return found

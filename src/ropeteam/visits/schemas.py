@@ -3,9 +3,10 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
+from ropeteam.escalation.engine import next_due
 from ropeteam.notify.models import Alert
 from ropeteam.people.schemas import InputSchema, Moment, RowId, values_in_place
-from ropeteam.visits.actions import MAX_LOCATION, MAX_NOTE, topic_of
+from ropeteam.visits.actions import CHAIN, MAX_LOCATION, MAX_NOTE, topic_of
 from ropeteam.visits.flow import State
 from ropeteam.visits.models import Escalation, Visit
 
@@ -84,7 +85,9 @@ class VisitOut(Schema):
     alarm_at: datetime | None
     last_check_in: datetime | None
     ended_at: datetime | None
-    next_due_at: datetime | None
+    next_due_at: datetime | None = Field(
+        description="when the chain's next step (or the top step's next repeat) is due"
+    )
     escalations: list[EscalationOut]
 
     @staticmethod
@@ -113,7 +116,7 @@ class VisitOut(Schema):
             alarm_at=v.alarm_at,
             last_check_in=v.last_check_in,
             ended_at=v.ended_at,
-            next_due_at=v.next_due_at,
+            next_due_at=next_due(ladder=CHAIN, subject_id=v.pk),
             escalations=[EscalationOut.of(e, sent.get(topic_of(e), [])) for e in escalations],
         )
 

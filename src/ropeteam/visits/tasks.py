@@ -1,0 +1,56 @@
+"""A field visit's deadlines, as ladders of the escalation engine (ADR 0007)."""
+
+from datetime import timedelta
+from itertools import pairwise
+
+from ropeteam.escalation.engine import FiredStep, Ladder
+from ropeteam.escalation.flow import Rule
+from ropeteam.visits import actions
+from ropeteam.visits.flow import Step
+from ropeteam.visits.models import Visit
+
+
+class VisitChain(Ladder):
+    """A round per expected end, opened at it: the team's chain times (copied onto the visit
+    when it started) are the waits, and the top step repeats until someone acknowledges."""
+
+    name = actions.CHAIN
+    subject = Visit
+
+    def rule(self, subject_id: int) -> Rule:
+        offsets = Visit.objects.values_list("chain_seconds", flat=True).get(pk=subject_id)
+        waits = [offsets[0], *(b - a for a, b in pairwise(offsets))]
+        return Rule(
+            delays=tuple(timedelta(seconds=s) for s in waits),
+            repeat_every=actions.repeat_every(),
+        )
+
+    def fire(self, step: FiredStep) -> None:
+        if step.position < len(Step):
+            actions.escalate(
+                visit_id=step.subject_id,
+                round=step.round,
+                step=Step(step.position),
+                due_at=step.due_at,
+                now=step.fired_at,
+            )
+        else:
+            actions.alert_again(
+                visit_id=step.subject_id,
+                round=step.round,
+                times=step.position - len(Step) + 1,
+                now=step.fired_at,
+            )
+
+
+class RopeAsked(Ladder):
+    """One step: the rope holder asked has not accepted within `ROPE_WAIT`."""
+
+    name = actions.ROPE
+    subject = Visit
+
+    def rule(self, subject_id: int) -> Rule:
+        return Rule(delays=(actions.ROPE_WAIT,), repeat_every=actions.ROPE_WAIT)
+
+    def fire(self, step: FiredStep) -> None:
+        actions.rope_unanswered(visit_id=step.subject_id, now=step.fired_at)
