@@ -6,16 +6,20 @@ so each test says exactly when the worker looks.
 """
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from ropeteam.core.errors import NotFound
 from ropeteam.escalation import engine
 from ropeteam.escalation.flow import ChainState, StepState
 from ropeteam.escalation.models import Chain
 from ropeteam.escalation.models import Step as ChainStep
+from ropeteam.notify import actions as notify
 from ropeteam.visits import actions
+from ropeteam.visits.access import access_visit
 from ropeteam.visits.flow import Step
 from ropeteam.visits.models import Escalation, Visit
 from tests.api.conftest import audit_entries
@@ -153,3 +157,75 @@ def test_open_visits_get_their_chain_when_the_engine_arrives(world: World) -> No
     ]
     assert engine.run_due(now=end + 20 * MIN) == 1
     assert Escalation.objects.filter(visit=visit).count() == 3
+
+
+def _out_of_hours(world: World) -> None:
+    """The Trust's out-of-hours team: a shared address, and kim (Riverside's lead) on call."""
+    world.organisation.out_of_hours_contact = "Emergency duty team 0300 555 0123"
+    world.organisation.out_of_hours_email = "edt@trust.example"
+    world.organisation.out_of_hours_person = world.kim
+    world.organisation.save()
+
+
+def _out_of_hours_mail(mailoutbox: list[Any]) -> list[Any]:
+    """Send the out-of-hours e-mails waiting in the task queue; the ones sent."""
+    for row in DBTaskResult.objects.filter(task_path="ropeteam.notify.tasks.alert_address"):
+        kind, about_id, to, path, why = row.args_kwargs["args"]
+        notify.alert_address(kind=kind, about_id=about_id, to=to, path=path, why=why)
+        row.delete()
+    return [m for m in mailoutbox if m.to == ["edt@trust.example"]]
+
+
+@pytest.mark.hazard("H3")
+def test_the_out_of_hours_contact_is_emailed_until_a_lead_says_im_on_it(
+    world: World, mailoutbox: list[Any]
+) -> None:
+    _out_of_hours(world)
+    visit, end = _held(world)
+    engine.run_due(now=end + 30 * MIN)
+    top = Escalation.objects.get(visit=visit, step=Step.TEAM_LEAD)
+    assert world.kim.pk in top.told  # on call: alerted on her own channels, push or e-mail
+    assert (top.out_of_hours, top.channels) == (
+        "Emergency duty team 0300 555 0123",
+        ["in_app", "email"],
+    )
+    (first,) = _out_of_hours_mail(mailoutbox)
+    assert first.subject == "Sam is overdue on a visit"
+    assert "http://127.0.0.1:8000/visits/" in first.body
+    assert "Harbour Court" not in first.body  # never where
+    assert "out-of-hours contact of Test Trust" in first.body
+
+    engine.run_due(now=end + 30 * MIN + actions.repeat_every())
+    assert len(_out_of_hours_mail(mailoutbox)) == 2  # again, until someone has it
+    again = [people for topic, people in _alerted(visit) if ":again:" in topic]
+    assert again == [sorted([world.jo.pk, world.priya.pk, world.kim.pk])]
+
+    actions.acknowledge(actor=world.priya, escalation=top)
+    assert engine.run_due(now=end + 5 * 60 * MIN) == 0
+    assert len(_out_of_hours_mail(mailoutbox)) == 2
+
+
+@pytest.mark.hazard("H3")
+def test_the_out_of_hours_person_sees_the_visit_and_acknowledges_like_anyone_told(
+    world: World,
+) -> None:
+    _out_of_hours(world)
+    visit, end = _held(world)
+    with pytest.raises(NotFound):  # not of the team, and not alerted yet
+        access_visit(world.kim, visit.pk)
+    engine.run_due(now=end + 30 * MIN)
+    assert access_visit(world.kim, visit.pk).pk == visit.pk
+    top = Escalation.objects.get(visit=visit, step=Step.TEAM_LEAD)
+    actions.acknowledge(actor=world.kim, escalation=top)
+    chain = Chain.objects.get(ladder=actions.CHAIN, subject_id=visit.pk)
+    assert (chain.state, chain.acknowledged_by_id) == (ChainState.ACKNOWLEDGED, world.kim.pk)
+    with pytest.raises(NotFound):  # another visit, where nobody alerted her
+        access_visit(world.kim, _held(world)[0].pk)
+
+
+def test_without_an_out_of_hours_address_nothing_is_emailed(world: World) -> None:
+    visit, end = _held(world)
+    engine.run_due(now=end + 30 * MIN)
+    top = Escalation.objects.get(visit=visit, step=Step.TEAM_LEAD)
+    assert top.channels == ["in_app"]
+    assert not DBTaskResult.objects.filter(task_path="ropeteam.notify.tasks.alert_address")

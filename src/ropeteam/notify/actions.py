@@ -339,6 +339,7 @@ def _alert_text(kind: str, name: str) -> tuple[str, str]:
         texts = {
             "thinking_requested": _("%(name)s asks to think together") % {"name": name},
             "thinking_emergency": _("Emergency: %(name)s needs help now") % {"name": name},
+            "thinking_invited": _("%(name)s invites you to a Thinking Together") % {"name": name},
             "visit_prompt": _("Your visit is due to end. Are you OK?"),
             "visit_overdue": _("%(name)s is overdue on a visit") % {"name": name},
             "visit_alarm": _("Alarm: %(name)s needs help on a visit") % {"name": name},
@@ -405,6 +406,17 @@ def alert(
         outcome = mail.send(to=user.email, subject=body, body=f"{body}.\n\n{link}\n")
         made.append(_finish_alert(claim, outcome.state, attempts=1, error=outcome.error))
     return made
+
+
+def alert_address(*, kind: str, about_id: int, to: str, path: str, why: str) -> State:
+    """E-mail an alert to an address that is nobody's account (an organisation's out-of-hours
+    contact): who and what, never where or why, a link, and why they get it."""
+    about = User.objects.filter(pk=about_id).first()
+    name = " ".join(about.name.split()) if about is not None else ""
+    _title, subject = _alert_text(kind, name)
+    link = settings.BASE_URL.rstrip("/") + path
+    body = f"{subject}.\n\n{link}\n\n{why}\n"
+    return mail.send(to=to, subject=subject, body=body).state
 
 
 def _push_alert(

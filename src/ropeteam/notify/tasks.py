@@ -47,3 +47,15 @@ def alert_later(*, topic: str, kind: str, about_id: int, user_ids: set[int], pat
     """Enqueue an alert in the caller's transaction: it is sent if and only if that commits."""
     if user_ids:
         alert.enqueue(topic, kind, about_id, sorted(user_ids), path)
+
+
+@task()
+def alert_address(kind: str, about_id: int, to: str, path: str, why: str) -> str:
+    """E-mail an alert to an address that is nobody's account; the state of the sending."""
+    return actions.alert_address(kind=kind, about_id=about_id, to=to, path=path, why=why)
+
+
+def alert_address_later(*, kind: str, about_id: int, to: str, path: str, why: str) -> None:
+    """Enqueue that e-mail in the caller's transaction: sent if and only if that commits."""
+    if to:
+        alert_address.enqueue(kind, about_id, to, path, why)

@@ -80,7 +80,7 @@ class OrganisationScoped(admin.ModelAdmin):  # type: ignore[type-arg]
 class OrganisationAdminPage(OrganisationScoped):
     organisation_path = "pk"
     list_display = ["name", "out_of_hours_contact"]
-    fields = ["name", "out_of_hours_contact"]
+    fields = ["name", "out_of_hours_contact", "out_of_hours_email", "out_of_hours_person"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         rows = admin.ModelAdmin.get_queryset(self, request)

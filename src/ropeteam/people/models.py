@@ -11,6 +11,18 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     # Whoever is called when a team's own chain runs out, e.g. out of hours.
     out_of_hours_contact = models.CharField(_("out-of-hours contact"), max_length=200, blank=True)
+    # When a visit's chain reaches its top step, this address is e-mailed, and the person (if
+    # the contact has an account) alerted on their own channels, until someone acknowledges.
+    out_of_hours_email = models.EmailField(_("out-of-hours e-mail"), blank=True)
+    out_of_hours_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("out-of-hours person"),
+        help_text=_("If the out-of-hours contact has an account: alerted by push or e-mail."),
+    )
 
     class Meta:
         verbose_name = _("organisation")

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ropeteam.audit.log import record
@@ -24,7 +24,7 @@ from ropeteam.conversations.live.hub import tell_people
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ropeteam.escalation import engine
 from ropeteam.escalation.models import Chain
-from ropeteam.notify.tasks import alert_later
+from ropeteam.notify.tasks import alert_address_later, alert_later
 from ropeteam.people import queries as people
 from ropeteam.people.access import current_membership, require
 from ropeteam.people.flow import Permission, Role, Status
@@ -450,7 +450,33 @@ def _told_at(row: Visit, step: Step, now: datetime) -> tuple[set[int], str]:
         return _ids(row.rope_holder_id or _duty_lead(row.team, now)), ""
     if step == Step.DUTY_LEAD:
         return _ids(_duty_lead(row.team, now)), ""
-    return _team_leads(row.team_id), row.team.organisation.out_of_hours_contact
+    organisation = row.team.organisation
+    contact = _ids(organisation.out_of_hours_person_id)
+    return _team_leads(row.team_id) | contact, organisation.out_of_hours_contact
+
+
+def _email_out_of_hours(row: Visit) -> bool:
+    """E-mail the organisation's out-of-hours address (after commit): who is overdue and a
+    link to the visit board, never where; whether there is an address to e-mail."""
+    organisation = row.team.organisation
+    with translation.override(settings.LANGUAGE_CODE):
+        why = _(
+            "You get this e-mail as the out-of-hours contact of %(organisation)s: nobody in "
+            "the team has said they are on it yet. You are e-mailed again every %(n)s minutes "
+            "until someone does."
+        ) % {"organisation": organisation.name, "n": _minutes(repeat_every())}
+    alert_address_later(
+        kind="visit_overdue",
+        about_id=row.worker_id,
+        to=organisation.out_of_hours_email,
+        path="/visits/",
+        why=why,
+    )
+    return bool(organisation.out_of_hours_email)
+
+
+def _minutes(delta: timedelta) -> int:
+    return max(1, round(delta.total_seconds() / 60))
 
 
 def _ask_next_rope_holder(row: Visit, session: flow.Visit, now: datetime) -> flow.Visit:
@@ -518,6 +544,9 @@ def escalate(*, visit_id: int, round: int, step: Step, due_at: datetime, now: da
             )
     except IntegrityError:
         return  # fired already: the second guard under the engine's own
+    if step == Step.TEAM_LEAD and _email_out_of_hours(row):
+        escalation.channels = ["in_app", "email"]
+        escalation.save(update_fields=["channels"])
     record(
         actor=None,
         action="visits.escalated",
@@ -554,6 +583,7 @@ def alert_again(*, visit_id: int, round: int, times: int, now: datetime) -> None
     )
     _tell(row, told | {row.worker_id}, "step_repeated")
     _alert(row, f"{topic_of(top)}:again:{times}", "visit_overdue", told)
+    _email_out_of_hours(row)
 
 
 def rope_unanswered(*, visit_id: int, now: datetime) -> None:
