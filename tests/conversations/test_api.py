@@ -326,6 +326,7 @@ def test_sending_a_message_is_acknowledged_with_its_seq_and_can_be_read_back(
             "sender_id": world.sam.pk,
             "body": "On my way.",
             "sent_at": response.json()["sent_at"],
+            "urgent": False,
         }
     ]
 

@@ -6,6 +6,7 @@ the six characters of a JSON escape, as a probe or a broken client would send th
 
 import json
 import time
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
@@ -168,3 +169,42 @@ def test_a_frame_over_64_kib_is_malformed() -> None:
     error = refusal(send_text('"' + "x" * frames.MAX_FRAME + '"'))
 
     assert error.code == "malformed"
+
+
+# --- urgent --------------------------------------------------------------------------------
+
+
+def test_a_send_is_not_urgent_unless_it_says_so() -> None:
+    request = frames.parse(send_text())
+
+    assert isinstance(request, frames.Send) and request.urgent is False
+
+
+def test_a_send_marked_urgent_is_urgent() -> None:
+    request = frames.parse(send_text(urgent="true"))
+
+    assert isinstance(request, frames.Send) and request.urgent is True
+
+
+@pytest.mark.parametrize("value", ['"true"', "1", "null", '"yes"', "{}"])
+def test_urgent_that_is_not_true_or_false_is_malformed_and_names_its_client_id(value: str) -> None:
+    error = refusal(send_text(urgent=value))
+
+    assert (error.code, error.field, error.ref) == ("malformed", "urgent", CLIENT_ID)
+    assert error.detail == "urgent must be true or false."
+
+
+def test_a_message_frame_says_whether_it_is_urgent() -> None:
+    shown = json.loads(
+        frames.message(
+            conversation=3,
+            seq=1,
+            sender=2,
+            client_id=uuid4(),
+            body="Call me",
+            sent_at=datetime.now(UTC),
+            urgent=True,
+        )
+    )
+
+    assert shown["urgent"] is True

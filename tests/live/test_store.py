@@ -402,3 +402,16 @@ def test_a_member_the_database_refuses_fails_alone_and_every_other_member_is_ack
     again = answers(store.write([send(world.sam, direct, "next")]))
     assert again[0] is not None and again[0]["seq"] == 2
     assert "one by one" not in caplog.text
+
+
+def test_an_urgent_send_is_stored_urgent_and_announced_so(
+    world: World, direct: Conversation
+) -> None:
+    urgent = (world.sam.pk, frames.Send(direct.pk, uuid4(), "Call me now", urgent=True))
+
+    result = store.write([send(world.sam, direct, "Hello"), urgent])
+
+    assert [json.loads(s.frame)["urgent"] for s in result.stored] == [False, True]
+    assert list(
+        Message.objects.filter(conversation=direct).order_by("seq").values_list("urgent", flat=True)
+    ) == [False, True]

@@ -113,8 +113,14 @@ class Sent:
     is_new: bool
 
 
-def send_message(*, actor: User, conversation: Conversation, client_id: UUID, body: str) -> Sent:
-    """Store a message with the conversation's next seq; a retry returns the stored one."""
+def send_message(
+    *, actor: User, conversation: Conversation, client_id: UUID, body: str, urgent: bool = False
+) -> Sent:
+    """Store a message with the conversation's next seq; a retry returns the stored one.
+
+    An urgent message that stays unread escalates (notify's `conversations.urgent` ladder);
+    a retry keeps the message as first stored, urgent or not.
+    """
     refusal = text_refusal(body)
     if refusal is not None:
         raise InvalidInput(refusal, field="body")
@@ -130,7 +136,9 @@ def send_message(*, actor: User, conversation: Conversation, client_id: UUID, bo
     if not is_participant or current_membership(actor, conversation.team_id) is None:
         raise NotFound(_("No such conversation."))
     try:
-        return _store(actor=actor, conversation=conversation, client_id=client_id, body=body)
+        return _store(
+            actor=actor, conversation=conversation, client_id=client_id, body=body, urgent=urgent
+        )
     except IntegrityError:
         if not Message.objects.filter(sender=actor, client_id=client_id).exists():
             raise  # not the client_id: a broken invariant must not pass for a client error
@@ -140,7 +148,9 @@ def send_message(*, actor: User, conversation: Conversation, client_id: UUID, bo
         ) from None
 
 
-def _store(*, actor: User, conversation: Conversation, client_id: UUID, body: str) -> Sent:
+def _store(
+    *, actor: User, conversation: Conversation, client_id: UUID, body: str, urgent: bool
+) -> Sent:
     with transaction.atomic():
         # The conversation row is the lock that makes seq gap-free under concurrent senders
         # (SQLite's IMMEDIATE transactions serialise writers already).
@@ -161,8 +171,13 @@ def _store(*, actor: User, conversation: Conversation, client_id: UUID, body: st
             client_id=client_id,
             body=body,
             sent_at=timezone.now(),
+            urgent=urgent,
         )
-        messages_stored.send(sender=Message, messages=[(locked.pk, seq, actor.pk)])
+        messages_stored.send(
+            sender=Message,
+            messages=[(locked.pk, seq, actor.pk)],
+            urgent=[(locked.pk, seq)] if urgent else [],
+        )
         Conversation.objects.filter(pk=locked.pk).update(last_seq=seq)
         # The sender has, by definition, received and read their own message.
         Participant.objects.filter(conversation=locked, user=actor).update(

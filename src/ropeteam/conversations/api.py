@@ -90,7 +90,11 @@ def send_message(
     user = actor(request)
     conversation, _participant = access_conversation(user, conversation_id)
     sent = actions.send_message(
-        actor=user, conversation=conversation, client_id=payload.client_id, body=payload.body
+        actor=user,
+        conversation=conversation,
+        client_id=payload.client_id,
+        body=payload.body,
+        urgent=payload.urgent,
     )
     ack = AckOut(
         client_id=sent.message.client_id, seq=sent.message.seq, sent_at=sent.message.sent_at

@@ -66,6 +66,8 @@ class Message(models.Model):
     client_id = models.UUIDField()
     body = EncryptedTextField(_("message"))
     sent_at = models.DateTimeField()
+    # Marked by the sender: unread after the team's wait, it escalates (notify/urgent.py).
+    urgent = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["conversation", "seq"]

@@ -2,7 +2,7 @@ from datetime import datetime
 from uuid import UUID
 
 from ninja import Field, Schema
-from pydantic import model_validator
+from pydantic import StrictBool, model_validator
 
 from ropeteam.conversations.flow import MAX_BODY, MAX_PAGE, Kind
 from ropeteam.conversations.models import Message, Participant
@@ -46,6 +46,10 @@ class ConversationIn(InputSchema):
 class MessageIn(InputSchema):
     client_id: UUID = Field(description="Made by the sending device; a retry sends it again.")
     body: str = Field(min_length=1, max_length=MAX_BODY)
+    # Strict, as the socket's frame is: "yes" or 1 is refused, not taken for true.
+    urgent: StrictBool = Field(
+        False, description="Unread after the team's wait, it escalates to rope holders."
+    )
 
 
 class MessageOut(Schema):
@@ -54,6 +58,7 @@ class MessageOut(Schema):
     sender_id: int
     body: str
     sent_at: datetime
+    urgent: bool
 
     @staticmethod
     def of(message: Message) -> "MessageOut":
@@ -63,6 +68,7 @@ class MessageOut(Schema):
             sender_id=message.sender_id,
             body=message.body,
             sent_at=message.sent_at,
+            urgent=message.urgent,
         )
 
 

@@ -290,6 +290,15 @@ class MessageForm(forms.Form):
         strip=False,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_BODY}),
     )
+    urgent = forms.BooleanField(
+        label=_("Urgent"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"aria-describedby": "urgent-hint"}),
+        help_text=_(
+            "If it stays unread, they are reminded, then their rope holders and the duty lead "
+            "are told (without your words)."
+        ),
+    )
 
 
 # --- Thinking Together ------------------------------------------------------------------------

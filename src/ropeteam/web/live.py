@@ -25,6 +25,8 @@ def strings() -> dict[str, str]:
         "discard": _("Discard"),
         "typing": _("%(name)s is writing…"),
         "new_message": _("New message from %(name)s: %(body)s"),
+        "new_urgent_message": _("Urgent message from %(name)s: %(body)s"),
+        "urgent": _("Urgent"),
         "you": _("You"),
         "too_old": _("This message waited too long on this device and was not sent."),
         "minutes_left": _("About %(n)s minutes left."),

@@ -54,6 +54,7 @@ class Send:
     conversation: int
     client_id: UUID
     body: str
+    urgent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +200,10 @@ def _send(data: dict[str, Any]) -> Send:
             field="body",
             ref=ref,
         )
-    return Send(conversation, client_id, body)
+    urgent = data.get("urgent", False)
+    if not isinstance(urgent, bool):
+        raise FrameError("malformed", _("urgent must be true or false."), field="urgent", ref=ref)
+    return Send(conversation, client_id, body, urgent)
 
 
 def _is_int(value: object) -> TypeGuard[int]:
@@ -263,7 +267,14 @@ def moment(when: datetime) -> str:
 
 
 def message(
-    *, conversation: int, seq: int, sender: int, client_id: UUID, body: str, sent_at: datetime
+    *,
+    conversation: int,
+    seq: int,
+    sender: int,
+    client_id: UUID,
+    body: str,
+    sent_at: datetime,
+    urgent: bool,
 ) -> str:
     return dump(
         {
@@ -274,5 +285,6 @@ def message(
             "client_id": str(client_id),
             "body": body,
             "sent_at": moment(sent_at),
+            "urgent": urgent,
         }
     )

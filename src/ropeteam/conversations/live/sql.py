@@ -121,15 +121,19 @@ def take_seqs(counts: dict[int, int]) -> dict[int, int]:
         return {int(pk): int(last) for pk, last in cursor.fetchall()}
 
 
-def insert_messages(rows: Sequence[tuple[int, int, int, UUID, str]], sent_at: datetime) -> None:
-    """Store (conversation, seq, sender, client_id, body) rows; bodies encrypted here."""
+# (conversation, seq, sender, client_id, body, urgent): one new message for insert_messages.
+Row = tuple[int, int, int, UUID, str, bool]
+
+
+def insert_messages(rows: Sequence[Row], sent_at: datetime) -> None:
+    """Store (conversation, seq, sender, client_id, body, urgent) rows; bodies encrypted here."""
     body = Message._meta.get_field("body")
     when = Message._meta.get_field("sent_at").get_db_prep_value(sent_at, connection)
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {_table(Message)} "
-            "(conversation_id, seq, sender_id, client_id, body, sent_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s)",
+            "(conversation_id, seq, sender_id, client_id, body, sent_at, urgent) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
             [
                 (
                     c,
@@ -138,8 +142,9 @@ def insert_messages(rows: Sequence[tuple[int, int, int, UUID, str]], sent_at: da
                     _client_id(client_id),
                     body.get_db_prep_value(text, connection),
                     when,
+                    urgent,
                 )
-                for c, seq, sender, client_id, text in rows
+                for c, seq, sender, client_id, text, urgent in rows
             ],
         )
 

@@ -322,7 +322,7 @@ def _store_fresh(fresh: list[tuple[int, int, frames.Send]], now: Any, result: Ba
             counts[request.conversation] = counts.get(request.conversation, 0) + 1
     last_seq = sql.take_seqs(counts)
     next_seq = {c: last_seq[c] - n + 1 for c, n in counts.items()}
-    rows: list[tuple[int, int, int, UUID, str]] = []
+    rows: list[sql.Row] = []
     own_marks: dict[tuple[int, int], int] = {}
     for index, user_id, request in fresh:
         key = (user_id, request.client_id)
@@ -336,7 +336,9 @@ def _store_fresh(fresh: list[tuple[int, int, frames.Send]], now: Any, result: Ba
         seq = next_seq[request.conversation]
         next_seq[request.conversation] = seq + 1
         firsts[key] = (seq, request)
-        rows.append((request.conversation, seq, user_id, request.client_id, request.body))
+        rows.append(
+            (request.conversation, seq, user_id, request.client_id, request.body, request.urgent)
+        )
         # The sender has, by definition, received and read their own message.
         own_marks[(request.conversation, user_id)] = seq
         result.answers[index] = _ack(request, seq, now, duplicate=False)
@@ -351,6 +353,7 @@ def _store_fresh(fresh: list[tuple[int, int, frames.Send]], now: Any, result: Ba
                     client_id=request.client_id,
                     body=request.body,
                     sent_at=now,
+                    urgent=request.urgent,
                 ),
             )
         )
@@ -360,7 +363,11 @@ def _store_fresh(fresh: list[tuple[int, int, frames.Send]], now: Any, result: Ba
     sql.mark_own(own_marks)
     # Inside the transaction: what receivers write (notify's deadline task) commits with the
     # messages or not at all.
-    messages_stored.send(sender=Message, messages=[(c, seq, u) for c, seq, u, _id, _b in rows])
+    messages_stored.send(
+        sender=Message,
+        messages=[(c, seq, u) for c, seq, u, _id, _b, _u in rows],
+        urgent=[(c, seq) for c, seq, _s, _id, _b, urgent in rows if urgent],
+    )
 
 
 def _conflict(ref: str) -> str:
@@ -448,7 +455,7 @@ def replay(user_id: int, cursors: dict[int, int], *, limit: int = 200) -> list[P
         rows = list(
             Message.objects.filter(conversation_id=conversation_id, seq__gt=after)
             .order_by("seq")
-            .values_list("seq", "sender_id", "client_id", "body", "sent_at")[:limit]
+            .values_list("seq", "sender_id", "client_id", "body", "sent_at", "urgent")[:limit]
         )
         texts = [
             frames.message(
@@ -458,8 +465,9 @@ def replay(user_id: int, cursors: dict[int, int], *, limit: int = 200) -> list[P
                 client_id=client_id,
                 body=body,  # decrypted by the field on the way out
                 sent_at=sent_at,
+                urgent=urgent,
             )
-            for seq, sender, client_id, body, sent_at in rows
+            for seq, sender, client_id, body, sent_at, urgent in rows
         ]
         # The last message sent, so the next page starts right after it (a message committed
         # since last_seq was read is simply included); a cursor beyond the conversation's end
@@ -489,6 +497,7 @@ def messages_in(ranges: dict[int, tuple[int, int]]) -> list[Stored]:
                 client_id=m.client_id,
                 body=m.body,
                 sent_at=m.sent_at,
+                urgent=m.urgent,
             ),
         )
         for m in Message.objects.filter(query).order_by("conversation_id", "seq")

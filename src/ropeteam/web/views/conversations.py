@@ -143,7 +143,11 @@ def conversation_detail(request: HttpRequest, me: User, conversation_id: int) ->
         sent = submit(
             form,
             lambda d: actions.send_message(
-                actor=me, conversation=conversation, client_id=d["client_id"], body=d["body"]
+                actor=me,
+                conversation=conversation,
+                client_id=d["client_id"],
+                body=d["body"],
+                urgent=d["urgent"],
             ),
         )
         if sent is REFUSED:

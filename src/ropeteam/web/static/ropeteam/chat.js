@@ -18,6 +18,7 @@ export function wireThread(client, strings) {
   const thread = document.getElementById("thread");
   const form = document.getElementById("send-form");
   const textarea = form.querySelector("textarea");
+  const urgentBox = form.querySelector('input[name="urgent"]');
   const announcer = document.getElementById("announcer");
   const typing = document.getElementById("typing");
   let typingTimer = null;
@@ -30,7 +31,7 @@ export function wireThread(client, strings) {
     return thread.querySelector(`li[data-client-id="${CSS.escape(clientId)}"]`);
   }
 
-  function build({ clientId, seq, sender, body, at, mine }) {
+  function build({ clientId, seq, sender, body, at, mine, urgent }) {
     document.getElementById("thread-empty")?.remove();
     const li = document.createElement("li");
     li.className = mine ? "bubble bubble--mine" : "bubble";
@@ -43,6 +44,13 @@ export function wireThread(client, strings) {
     const time = document.createElement("time");
     time.dateTime = at.toISOString();
     time.textContent = clock(at);
+    if (urgent) {
+      // In words, not colour alone: the reader of a screen reader hears it too.
+      const mark = document.createElement("strong");
+      mark.className = "bubble__urgent";
+      mark.textContent = strings.urgent;
+      meta.append(mark, " · ");
+    }
     meta.append(who, " · ", time);
     const text = document.createElement("p");
     text.className = "bubble__body";
@@ -116,13 +124,15 @@ export function wireThread(client, strings) {
         body: frame.body,
         at: new Date(frame.sent_at),
         mine,
+        urgent: frame.urgent,
       });
     }
     placeSeq(li, frame.seq);
     if (!mine) {
       typing.textContent = "";
       const name = data.names[String(frame.sender)] || "";
-      announce(words(strings, "new_message", { name, body: frame.body.slice(0, 140) }));
+      const said = frame.urgent ? "new_urgent_message" : "new_message";
+      announce(words(strings, said, { name, body: frame.body.slice(0, 140) }));
     }
   });
 
@@ -141,6 +151,7 @@ export function wireThread(client, strings) {
         body: detail.body,
         at: new Date(detail.created_at),
         mine: true,
+        urgent: detail.urgent,
       });
     }
     if (!li) return;
@@ -160,12 +171,15 @@ export function wireThread(client, strings) {
     // Nothing written: the server's form answers in its own words.
     if (!body) return;
     event.preventDefault();
+    const urgent = Boolean(urgentBox?.checked);
     textarea.value = "";
+    if (urgentBox) urgentBox.checked = false; // each message is urgent only when chosen
     try {
-      await client.send(conversation, body);
+      await client.send(conversation, body, { urgent });
     } catch {
       // Not kept on this device (storage refused): the words go back in the box, not lost.
       if (!textarea.value) textarea.value = body;
+      if (urgentBox) urgentBox.checked = urgent;
     }
     textarea.focus();
   });
@@ -205,6 +219,7 @@ export function wireThread(client, strings) {
           body: entry.body,
           at: new Date(entry.created_at),
           mine: true,
+          urgent: entry.urgent,
         });
       showState(li, entry.state, entry.reason);
     }

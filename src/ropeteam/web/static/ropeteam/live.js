@@ -106,10 +106,17 @@ export class Outbox {
     return new TextEncoder().encode(`${entry.conversation}:${entry.client_id}`);
   }
 
-  async add({ conversation, body, clientId = newClientId(), createdAt = Date.now() }) {
+  async add({ conversation, body, urgent = false, clientId = newClientId(), createdAt = Date.now() }) {
     const key = await this.key();
     const iv = crypto.getRandomValues(new Uint8Array(12));
-    const entry = { client_id: clientId, conversation, created_at: createdAt, status: "waiting" };
+    // `urgent` is kept beside the text, so a message resent after a reload is still urgent.
+    const entry = {
+      client_id: clientId,
+      conversation,
+      created_at: createdAt,
+      status: "waiting",
+      urgent: Boolean(urgent),
+    };
     entry.iv = iv;
     entry.ciphertext = await crypto.subtle.encrypt(
       { name: "AES-GCM", iv, additionalData: Outbox.associated(entry) },
@@ -518,17 +525,18 @@ export class LiveClient extends EventTarget {
   }
 
   // Keep the message on the device first; the socket may drop at any moment.
-  async send(conversation, body) {
-    const entry = await this.outbox.add({ conversation, body });
+  async send(conversation, body, { urgent = false } = {}) {
+    const entry = await this.outbox.add({ conversation, body, urgent });
     this.emit("state", {
       conversation,
       client_id: entry.client_id,
       seq: null,
       state: "waiting",
       body,
+      urgent: entry.urgent,
       created_at: entry.created_at,
     });
-    if (this.welcomed) this.sendFrame(conversation, entry.client_id, body);
+    if (this.welcomed) this.sendFrame(conversation, entry.client_id, body, entry.urgent);
     return entry.client_id;
   }
 
@@ -550,6 +558,7 @@ export class LiveClient extends EventTarget {
         conversation: entry.conversation,
         created_at: entry.created_at,
         body,
+        urgent: Boolean(entry.urgent),
         state: failed ? "failed" : "waiting",
         reason: expired ? "too_old" : entry.reason || "",
       });
@@ -572,15 +581,17 @@ export class LiveClient extends EventTarget {
       } catch {
         continue;
       }
-      this.sendFrame(entry.conversation, entry.client_id, body);
+      this.sendFrame(entry.conversation, entry.client_id, body, entry.urgent);
     }
   }
 
   // A message written while the outbox is being resent could otherwise go twice: harmless
   // (the server knows the client_id) but a waste of a poor connection.
-  sendFrame(conversation, clientId, body) {
+  sendFrame(conversation, clientId, body, urgent = false) {
     if (this.framed.has(clientId)) return;
-    if (this.frame({ type: "send", conversation, client_id: clientId, body })) {
+    const frame = { type: "send", conversation, client_id: clientId, body };
+    if (urgent) frame.urgent = true;
+    if (this.frame(frame)) {
       this.framed.add(clientId);
     }
   }
@@ -633,7 +644,7 @@ export class LiveClient extends EventTarget {
         seq: null,
         state: "replaced",
       });
-      await this.send(entry.conversation, body);
+      await this.send(entry.conversation, body, { urgent: entry.urgent });
     } else {
       // invalid, not_found, malformed: sending it again as it is would fail again.
       await this.fail(entry, frame.detail || frame.code);
