@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ropeteam.escalation import engine
 from ropeteam.escalation.models import Step as ChainStep
+from ropeteam.people import actions as people
 from ropeteam.visits import actions
 from ropeteam.visits.flow import State, Step
 from ropeteam.visits.models import ALARM, ChainSettings, Escalation, Visit
@@ -20,6 +21,7 @@ from tests.conftest import World
 from tests.web.conftest import page_text, refused
 
 WHERE = "Flat 3, Harbour Court"
+MINUTE = timedelta(minutes=1)
 
 
 def _out(world: World, *, held: bool = True, minutes: int = 60) -> Visit:
@@ -374,3 +376,50 @@ def test_handing_over_to_nobody_or_an_outsider_is_refused_with_a_reason(
             response
         )
     assert Visit.objects.get(pk=visit.pk).rope_holder_id == world.jo.pk
+
+
+# --- the worker is told what is happening ---------------------------------------------------
+
+
+def _sams_page(world: World) -> str:
+    visit = Visit.objects.get(worker=world.sam)
+    return page_text(world.client_for(world.sam).get(reverse("web:visit", args=[visit.pk])))
+
+
+@pytest.mark.hazard("H3")
+def test_the_worker_is_told_who_was_alerted_and_whom_to_call_until_someone_is_on_it(
+    world: World,
+) -> None:
+    people.set_phone(actor=world.priya, phone="07700 900101")
+    world.organisation.out_of_hours_contact = "Emergency duty team 0300 555 0123"
+    world.organisation.save()
+    alert = _overdue(world)
+    text = _sams_page(world)
+    assert re.search(r"Jo has been alerted \(\d\d:\d\d\)", text)
+    assert "Nobody has answered yet. Call the duty lead: Priya" in text
+    assert 'href="tel:07700900101"' in text
+    assert "Out of hours" not in text  # the chain has not reached it yet
+
+    engine.run_due(now=alert.fired_at + 30 * MINUTE)  # the duty lead, then the top step
+    text = _sams_page(world)
+    assert "Priya and the out-of-hours contact have been alerted" in text
+    assert "Out of hours: Emergency duty team 0300 555 0123" in text
+
+    top = Escalation.objects.get(visit=alert.visit, step=Step.TEAM_LEAD)
+    actions.acknowledge(actor=world.priya, escalation=top)
+    text = _sams_page(world)
+    assert re.search(r"Priya is on it \(since \d\d:\d\d\)", text)
+    assert "Nobody has answered yet" not in text
+
+
+def test_before_anyone_else_is_alerted_the_worker_hears_when_the_next_alert_goes(
+    world: World,
+) -> None:
+    visit = _out(world)
+    assert "What is happening" not in _sams_page(world)  # nothing has fired yet
+    end = Visit.objects.get(pk=visit.pk).expected_end
+    engine.run_due(now=end)
+    text = _sams_page(world)
+    assert "You were asked if you are OK" in text
+    assert "Nobody has answered yet" not in text
+    assert "Next alert:" in text

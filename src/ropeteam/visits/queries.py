@@ -1,11 +1,17 @@
-"""Reads of field visits: who is out now."""
+"""Reads of field visits: who is out now, and where a visit's chain has got to."""
+
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
 from ropeteam.audit.log import record_read
+from ropeteam.escalation import engine
+from ropeteam.escalation.models import Chain
+from ropeteam.people import queries as people
 from ropeteam.people.access import current_membership
 from ropeteam.people.flow import Role
-from ropeteam.people.models import Team, User
+from ropeteam.people.models import Membership, Team, User
+from ropeteam.visits.actions import CHAIN
 from ropeteam.visits.flow import State
 from ropeteam.visits.models import Visit
 
@@ -35,3 +41,35 @@ def view_visit(*, viewer: User, visit: Visit) -> Visit:
             data={"case": visit.case_id},
         )
     return visit
+
+
+def chain_of(visit: Visit) -> Chain | None:
+    """The chain of the visit's current round: open, acknowledged (by whom) or cancelled."""
+    return (
+        Chain.objects.filter(ladder=CHAIN, subject_id=visit.pk, round=visit.round)
+        .select_related("acknowledged_by")
+        .first()
+    )
+
+
+def next_alert_at(visit: Visit) -> datetime | None:
+    """When the chain's next step (or the top step's next repeat) is due, if it is open."""
+    return engine.next_due(ladder=CHAIN, subject_id=visit.pk)
+
+
+def who_to_call(visit: Visit, now: datetime) -> people.Colleague | None:
+    """Whom the worker should phone while nobody has answered: the duty lead on the rota,
+    else a lead of the team (never the worker), else nobody."""
+    leads = Membership.objects.filter(team_id=visit.team_id, removed_at__isnull=True).exclude(
+        user_id=visit.worker_id
+    )
+    duty = people.duty_lead_at(visit.team, now)
+    found = leads.filter(user=duty).first() if duty is not None else None
+    if found is None:
+        found = (
+            leads.filter(role=Role.LEAD)
+            .select_related("user")
+            .order_by("user__display_name", "user_id")
+            .first()
+        )
+    return people.colleague(found, now) if found is not None else None

@@ -19,9 +19,11 @@ from django.views.decorators.http import require_POST
 
 from ropeteam.cases import queries as cases
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ropeteam.escalation.flow import ChainState
 from ropeteam.people.access import can
 from ropeteam.people.flow import Permission
 from ropeteam.people.models import Team, User
+from ropeteam.people.queries import Colleague
 from ropeteam.visits import actions, queries
 from ropeteam.visits.access import access_escalation, access_visit, leads_for
 from ropeteam.visits.flow import DEFAULT_CHAIN, State, Step
@@ -122,11 +124,67 @@ def _alerts(me: User, visit: Visit) -> list[Alert]:
     ]
 
 
+@dataclass
+class News:
+    """What the worker on the visit is told about their chain: what has happened (each line
+    with its time), who has it, and what they can do now."""
+
+    happened: list[tuple[str, datetime]]
+    taken_by: User | None
+    taken_at: datetime | None
+    call: Colleague | None  # nobody has answered yet: phone them
+    out_of_hours: str  # the organisation's contact, once the chain has reached it
+    next_at: datetime | None
+
+
+def _told_words(people: list[User], *, out_of_hours: bool) -> str:
+    names = [u.name for u in people] + ([_("the out-of-hours contact")] if out_of_hours else [])
+    if len(names) < 2:
+        return _("%(names)s has been alerted") % {"names": "".join(names)}
+    joined = _("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+    return _("%(names)s have been alerted") % {"names": joined}
+
+
+def _news(visit: Visit, now: datetime) -> News | None:
+    """The chain of the current round as the worker should hear it; None before it starts."""
+    fired = sorted(
+        (e for e in visit.escalations.all() if e.step != ALARM and e.round == visit.round),
+        key=lambda e: e.step,
+    )
+    if not fired:
+        return None
+    ids = {i for e in fired for i in e.told} - {visit.worker_id}
+    names = {u.pk: u for u in User.objects.filter(pk__in=ids)}
+    happened: list[tuple[str, datetime]] = []
+    for e in fired:
+        if e.step == Step.PROMPT_WORKER:
+            happened.append((_("You were asked if you are OK"), e.fired_at))
+            continue
+        reached = e.step == Step.TEAM_LEAD and bool(e.out_of_hours or "email" in e.channels)
+        told = [names[i] for i in e.told if i in names]
+        happened.append((_told_words(told, out_of_hours=reached), e.fired_at))
+        if e.alerted_again_at is not None:
+            happened.append((_("Everyone has been alerted again"), e.alerted_again_at))
+    chain = queries.chain_of(visit)
+    taken = chain is not None and chain.state == ChainState.ACKNOWLEDGED
+    asked_others = fired[-1].step > Step.PROMPT_WORKER
+    top = fired[-1].step == Step.TEAM_LEAD
+    return News(
+        happened=happened,
+        taken_by=chain.acknowledged_by if taken and chain is not None else None,
+        taken_at=chain.acknowledged_at if taken and chain is not None else None,
+        call=queries.who_to_call(visit, now) if asked_others and not taken else None,
+        out_of_hours=visit.team.organisation.out_of_hours_contact if top and not taken else "",
+        next_at=None if taken else queries.next_alert_at(visit),
+    )
+
+
 @signed_in
 def detail(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
     visit = queries.view_visit(viewer=me, visit=access_visit(me, visit_id))
     alerts = _alerts(me, visit)
     alarm = next((a for a in alerts if a.escalation.step == ALARM), None)
+    ended = visit.state == State.ENDED
     role = (
         "worker"
         if me.pk == visit.worker_id
@@ -140,10 +198,11 @@ def detail(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
         "timing": _timing(visit, timezone.now()),
         "alerts": [a for a in alerts if a.escalation.step != ALARM or role != "worker"],
         "alarm": alarm,
-        "ended": visit.state == State.ENDED,
+        "ended": ended,
         "awaiting": visit.state == State.AWAITING_ROPE,
         "extensions": EXTENSIONS,
         "live": {"visit": visit.pk, "state": visit.state},
+        "news": _news(visit, timezone.now()) if role == "worker" and not ended else None,
         # Whom the rope can pass to: the team, but not the worker or who holds it now.
         "colleagues": [
             u
