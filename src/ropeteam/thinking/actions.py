@@ -38,6 +38,7 @@ from ropeteam.thinking.models import (
 MAX_NOTE = 280  # "plus one sentence"
 MAX_NOTES = 2000  # notes are optional and short
 MAX_ACTIONS = 10
+MAX_INVITED = 20  # colleagues brought in at once when widening the quorum
 # The escalation ladder of an unanswered request (registered by thinking.tasks): each circle
 # is a round whose step is its wait; at the last, the duty lead and the team leads are alerted
 # again and again until one of them accepts.
@@ -60,6 +61,13 @@ def _refused(error: Refused) -> Exception:
             _("Move on one step at a time, or go back to an earlier step."), field="step"
         ),
         "already_in": lambda: Conflict(_("They are already in this Thinking Together.")),
+        "nobody_to_invite": lambda: InvalidInput(
+            _("Choose at least one colleague to bring in."), field="invited_ids"
+        ),
+        "not_widening": lambda: InvalidInput(
+            _("Choose colleagues to bring in only when widening the quorum now."),
+            field="invited_ids",
+        ),
         "not_at_return": lambda: Conflict(
             _("Record the outcome at step 4, Return to purpose."), field="step"
         ),
@@ -510,15 +518,11 @@ def invite(*, actor: User, consultation: Consultation, colleague_id: int) -> Con
     """Widen the quorum: bring a colleague from the team into the session."""
     with transaction.atomic():
         row, session = _locked(consultation)
-        if current_membership(User(pk=colleague_id), row.team_id) is None:
-            raise NotFound(_("No such colleague in this team."), field="colleague_id")
+        _require_members(row.team_id, {colleague_id}, field="colleague_id")
         try:
             session = flow.invite(session, by=actor.pk, colleague=colleague_id)
         except Refused as error:
             raise _refused(error) from None
-        Participant.objects.create(consultation=row, user_id=colleague_id, joined_at=timezone.now())
-        if row.conversation_id is not None:
-            conversations.add_participant(conversation_id=row.conversation_id, user_id=colleague_id)
         record(
             actor=actor,
             action="thinking.invited",
@@ -526,8 +530,40 @@ def invite(*, actor: User, consultation: Consultation, colleague_id: int) -> Con
             team_id=row.team_id,
             data={"colleague": colleague_id},
         )
-        _tell(row, session.participants, "invited")
+        _bring_in(row, {colleague_id}, actor=actor, participants=session.participants)
     return row
+
+
+def _require_members(team_id: int, ids: set[int], *, field: str) -> None:
+    """Everyone named is a current member of the team, or the 404 of a missing colleague."""
+    found = Membership.objects.filter(
+        team_id=team_id, user_id__in=ids, removed_at__isnull=True
+    ).count()
+    if found != len(ids):
+        raise NotFound(_("No such colleague in this team."), field=field)
+
+
+def _bring_in(
+    row: Consultation, ids: set[int], *, actor: User, participants: frozenset[int]
+) -> None:
+    """Colleagues join a session under way and its chat; each is told on their sockets (their
+    home screen shows the invitation) and by push or e-mail, once the transaction commits."""
+    now = timezone.now()
+    Participant.objects.bulk_create(
+        Participant(consultation=row, user_id=i, joined_at=now, invited_by=actor)
+        for i in sorted(ids)
+    )
+    if row.conversation_id is not None:
+        for user_id in sorted(ids):
+            conversations.add_participant(conversation_id=row.conversation_id, user_id=user_id)
+    _tell(row, participants, "invited")
+    alert_later(
+        topic=f"thinking-invited:{row.pk}",
+        kind="thinking_invited",
+        about_id=actor.pk,
+        user_ids=ids,
+        path=f"/thinking/{row.pk}/",
+    )
 
 
 def facilitate(*, actor: User, consultation: Consultation, facilitator_id: int) -> Consultation:
@@ -560,11 +596,17 @@ def record_outcome(
     steadiness_after: int | None = None,
     notes: str = "",
     actions: list[Agreed] | None = None,
+    invited_ids: Iterable[int] = (),
 ) -> Consultation:
-    """Step 4, Return to purpose: was the task met, what came of it, what happens next."""
+    """Step 4, Return to purpose: was the task met, what came of it, what happens next.
+
+    Widening the quorum now (with the colleagues to bring in) closes this one and carries on
+    at once in a follow-up with them (`follow_up_of`).
+    """
     met_value = parse_choice(Met, met, field="met", label=_("task met"))
     next_value = parse_choice(NextStep, next_step, field="next_step", label=_("next step"))
     outcome = flow.Outcome(met_value, next_value, steadiness_after)
+    invited = frozenset(invited_ids)
     product, notes, actions = product.strip(), notes.strip(), actions or []
     if len(product) > MAX_NOTES or len(notes) > MAX_NOTES:
         raise InvalidInput(
@@ -575,8 +617,13 @@ def record_outcome(
         raise InvalidInput(_("At most %(n)d actions.") % {"n": MAX_ACTIONS}, field="actions")
     with transaction.atomic():
         row, session = _locked(consultation)
+        following = None
         try:
             session = flow.record(session, by=actor.pk, outcome=outcome)
+            if invited:
+                _require_members(row.team_id, set(invited), field="invited_ids")
+            if invited or next_value == NextStep.WIDEN:
+                following = flow.follow_up(session, invited=invited)
         except Refused as error:
             raise _refused(error) from None
         _store_outcome(row, outcome, product=product, notes=notes, actions=actions)
@@ -588,7 +635,10 @@ def record_outcome(
             data={"met": met_value.value, "next_step": next_value.value},
         )
         _tell(row, session.participants, "closed")
-        _act_on(row, next_value, actor)
+        if following is not None:
+            _carry_on(row, following, actor=actor, invited=set(invited))
+        elif next_value == NextStep.EMERGENCY:
+            emergency.declare(row=row, actor=actor, now=timezone.now())
     return row
 
 
@@ -622,23 +672,56 @@ def _store_outcome(
     )
 
 
-def _act_on(row: Consultation, next_step: NextStep, actor: User) -> None:
-    """Widening and emergency next steps bring people in at once."""
-    if next_step not in flow.ACTING_NEXT_STEPS:
-        return
+def _carry_on(
+    row: Consultation, following: flow.Session, *, actor: User, invited: set[int]
+) -> Consultation:
+    """Widen the quorum now: a follow-up under way at step 1, with the same help-seeker,
+    helper, task, case and chat, and the chosen colleagues brought in (as `invite` does).
+
+    The chat moves on with it: the closed one never shows its chat, and a chat belongs to one
+    Thinking Together, whose page its list links to.
+    """
     now = timezone.now()
-    if next_step == NextStep.EMERGENCY:
-        emergency.declare(row=row, actor=actor, now=now)
-        return
-    reached = _circle(row.team, row.seeker, Circle.TEAM, now) - {actor.pk}
+    follow = Consultation.objects.create(
+        team_id=row.team_id,
+        seeker_id=row.seeker_id,
+        created_at=now,
+        task=row.task,
+        task_note=row.task_note,
+        urgency=row.urgency,
+        mode=row.mode,
+        case_id=row.case_id,
+        steadiness_before=row.steadiness_after,
+        state=following.state,
+        circle=following.circle,
+        helper_id=row.helper_id,
+        facilitator_id=row.facilitator_id,
+        step=Step.MARK,
+        accepted_at=now,
+        conversation_id=row.conversation_id,
+        follows=row,
+    )
+    if row.conversation_id is not None:
+        row.conversation = None
+        row.save(update_fields=["conversation"])
+    Asked.objects.bulk_create(
+        Asked(consultation=follow, user_id=i, circle=Circle.NAMED, asked_at=now)
+        for i in following.asked
+    )
+    StepChange.objects.create(consultation=follow, step=Step.MARK, by=actor, at=now)
+    Participant.objects.bulk_create(
+        Participant(consultation=follow, user_id=p.user_id, joined_at=now, invited_by=p.invited_by)
+        for p in row.others.all()
+    )
     record(
         actor=actor,
-        action=f"thinking.{next_step.value}",
+        action="thinking.widen",
         target=row,
         team_id=row.team_id,
-        data={"alerted": sorted(reached)},
+        data={"follow_up": follow.pk, "invited": sorted(invited)},
     )
-    _tell(row, reached, next_step.value)
+    _bring_in(follow, invited, actor=actor, participants=following.participants)
+    return follow
 
 
 def quick_record(

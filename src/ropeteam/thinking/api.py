@@ -269,7 +269,7 @@ def facilitate(request: HttpRequest, consultation_id: PathId, payload: Facilitat
 @router.post(
     "/thinking/{consultation_id}/outcome",
     response=DetailOut,
-    summary="Step 4, Return to purpose: record the outcome",
+    summary="Step 4, Return to purpose: record the outcome (widening carries on in a follow-up)",
 )
 def record_outcome(request: HttpRequest, consultation_id: PathId, payload: OutcomeIn) -> DetailOut:
     user = actor(request)
@@ -282,6 +282,7 @@ def record_outcome(request: HttpRequest, consultation_id: PathId, payload: Outco
         steadiness_after=payload.steadiness_after,
         notes=payload.notes,
         actions=[actions.Agreed(a.owner_id, a.what, a.due_at) for a in payload.actions],
+        invited_ids=payload.invited_ids,
     )
     return _detail(request, consultation_id)
 

@@ -76,6 +76,8 @@ class NextStep(StrEnum):
 
 # Next steps that act: they bring more people in at once.
 ACTING_NEXT_STEPS = frozenset({NextStep.WIDEN, NextStep.EMERGENCY})
+# Next steps that leave an item for the team lead's supervision or team meeting agenda.
+AGENDA_NEXT_STEPS = frozenset({NextStep.SUPERVISION, NextStep.TEAM_MEETING})
 
 STEADINESS = range(11)  # "how steady do I feel", 0 to 10
 
@@ -228,6 +230,29 @@ def record(session: Session, *, by: int, outcome: Outcome) -> Session:
         raise Refused("not_at_return")
     _check(outcome)
     return replace(session, state=State.CLOSED, outcome=outcome)
+
+
+def follow_up(closed: Session, *, invited: frozenset[int]) -> Session:
+    """Widen the quorum now: the thinking carries on at once in a follow-up, from step 1, with
+    the same help-seeker and helper (and anyone already in) and the colleagues chosen."""
+    outcome = closed.outcome
+    if closed.state != State.CLOSED or outcome is None or outcome.next_step != NextStep.WIDEN:
+        raise Refused("not_widening")
+    if not invited:
+        raise Refused("nobody_to_invite")
+    if invited & closed.participants:
+        raise Refused("already_in")
+    return Session(
+        seeker=closed.seeker,
+        state=State.ACTIVE,
+        circle=Circle.NAMED,
+        asked=frozenset({closed.helper}) if closed.helper is not None else frozenset(),
+        helper=closed.helper,
+        others=closed.others | invited,
+        facilitator=closed.facilitator,
+        step=Step.MARK,
+        steps=(Step.MARK,),
+    )
 
 
 def quick_record(*, seeker: int, helper: int, outcome: Outcome) -> Session:

@@ -57,6 +57,10 @@ class Consultation(models.Model):
     notes = EncryptedTextField(_("notes"), blank=True)
     shared_for_supervision = models.BooleanField(default=False)
     is_quick_record = models.BooleanField(default=False)
+    # Widening the quorum closes this one with its outcome and carries on in a follow-up.
+    follows = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="followed_by"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -108,6 +112,9 @@ class Participant(models.Model):
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="others")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     joined_at = models.DateTimeField()
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [

@@ -15,7 +15,7 @@ from ropeteam.people.flow import Role
 from ropeteam.people.models import Membership, Team, User
 from ropeteam.thinking.access import is_in
 from ropeteam.thinking.flow import State
-from ropeteam.thinking.models import AgreedAction, Asked, Consultation, StepChange
+from ropeteam.thinking.models import AgreedAction, Asked, Consultation, Participant, StepChange
 
 
 def asked_of(user: User, team: Team) -> QuerySet[Consultation]:
@@ -48,6 +48,22 @@ def who_to_call(consultation: Consultation, now: datetime | None = None) -> User
     return member.user if member is not None else None
 
 
+def invitations(user: User, team: Team) -> QuerySet[Participant]:
+    """Sessions under way that someone brought me into (widening the quorum), newest first."""
+    return (
+        Participant.objects.filter(
+            user=user, consultation__team=team, consultation__state=State.ACTIVE
+        )
+        .select_related("consultation", "consultation__seeker", "invited_by")
+        .order_by("-joined_at", "-id")
+    )
+
+
+def follow_up_of(consultation: Consultation) -> Consultation | None:
+    """Where the thinking carried on when this one widened the quorum, if it did."""
+    return consultation.followed_by.order_by("pk").first()
+
+
 def history(user: User, team: Team) -> QuerySet[Consultation]:
     """Every Thinking Together I asked for, helped with or joined, newest first."""
     return (
@@ -67,6 +83,7 @@ class Detail:
     others: list[User]
     actions: list[AgreedAction]
     can_read_notes: bool
+    followed_by_id: int | None
 
 
 def view_consultation(*, viewer: User, consultation: Consultation) -> Detail:
@@ -90,6 +107,7 @@ def view_consultation(*, viewer: User, consultation: Consultation) -> Detail:
         others=[p.user for p in consultation.others.select_related("user")],
         actions=list(consultation.actions.select_related("owner")) if in_it else [],
         can_read_notes=in_it or consultation.shared_for_supervision,
+        followed_by_id=consultation.followed_by.values_list("pk", flat=True).first(),
     )
 
 
@@ -132,6 +150,7 @@ def activity(team: Team, *, days: int = 28) -> Activity:
             "steadiness_before",
             "steadiness_after",
             "is_quick_record",
+            "follows",
         )
     ]
 
@@ -145,7 +164,8 @@ def activity(team: Team, *, days: int = 28) -> Activity:
     responses = [
         (r["accepted_at"] - r["created_at"]).total_seconds()
         for r in rows
-        if r["accepted_at"] is not None and not r["is_quick_record"]
+        # A quick record and a follow-up were under way when made: nobody was waiting.
+        if r["accepted_at"] is not None and not r["is_quick_record"] and r["follows"] is None
     ]
     changes = [
         r["steadiness_after"] - r["steadiness_before"]

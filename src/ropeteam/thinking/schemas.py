@@ -5,7 +5,7 @@ from ninja import Field, Schema
 
 from ropeteam.escalation.models import Chain
 from ropeteam.people.schemas import InputSchema, Moment, RowId, values_in_place
-from ropeteam.thinking.actions import MAX_ACTIONS, MAX_NOTE, MAX_NOTES
+from ropeteam.thinking.actions import MAX_ACTIONS, MAX_INVITED, MAX_NOTE, MAX_NOTES
 from ropeteam.thinking.flow import Met, Mode, NextStep, State, Step, Task, Urgency
 from ropeteam.thinking.models import AgreedAction, Consultation
 from ropeteam.thinking.queries import Activity, Detail
@@ -49,6 +49,9 @@ class ConsultationOut(Schema):
     duty_lead_alerted_at: datetime | None
     conversation_id: int | None
     is_quick_record: bool
+    follows_id: int | None = Field(
+        description="The Thinking Together this one carries on from (the quorum was widened)."
+    )
 
     @staticmethod
     def of(c: Consultation) -> "ConsultationOut":
@@ -75,6 +78,7 @@ class ConsultationOut(Schema):
             duty_lead_alerted_at=c.duty_lead_alerted_at,
             conversation_id=c.conversation_id,
             is_quick_record=c.is_quick_record,
+            follows_id=c.follows_id,
         )
 
 
@@ -127,6 +131,9 @@ class DetailOut(ConsultationOut):
     others: list[int]
     outcome: OutcomeOut | None
     actions: list[ActionOut]
+    followed_by_id: int | None = Field(
+        description="Where the thinking carried on when the quorum was widened at step 4."
+    )
 
     @staticmethod
     def of_detail(d: Detail) -> "DetailOut":
@@ -157,6 +164,7 @@ class DetailOut(ConsultationOut):
             others=[u.pk for u in d.others],
             outcome=outcome,
             actions=[ActionOut.of(a) for a in d.actions],
+            followed_by_id=d.followed_by_id,
         )
 
 
@@ -190,6 +198,12 @@ class OutcomeIn(InputSchema):
     steadiness_after: int | None = Steadiness
     notes: str = Field("", max_length=MAX_NOTES)
     actions: list[AgreedIn] = Field(default_factory=list, max_length=MAX_ACTIONS)
+    invited_ids: list[RowId] = Field(
+        default_factory=list,
+        max_length=MAX_INVITED,
+        description="With next_step widen: the colleagues to bring in (at least one). The "
+        "session closes and carries on at once in a follow-up with them (`followed_by_id`).",
+    )
 
 
 class QuickIn(InputSchema):

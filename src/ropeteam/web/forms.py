@@ -393,6 +393,13 @@ class OutcomeForm(MembersForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     next_step = _radio(_("Next step"), labels.NEXT_STEP, initial="close")
+    invited_ids = forms.TypedMultipleChoiceField(
+        label=_("Whom to bring in (when widening the quorum now)"),
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("They join this Thinking Together at once and are told on their phones."),
+    )
     steadiness_after = _steadiness(_("How steady do I feel now? (optional)"))
     notes = forms.CharField(
         label=_("Notes (optional)"),
@@ -402,8 +409,12 @@ class OutcomeForm(MembersForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, colleagues: Sequence[User] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        invited = cast(forms.TypedMultipleChoiceField, self.fields["invited_ids"])
+        invited.choices = [(c.pk, c.name) for c in colleagues]
+        if not colleagues:
+            invited.help_text = _("Everyone in the team is in it already.")
         owners = [("", _("Nobody")), *self.member_choices]
         for row in range(1, AGREED_ROWS + 1):
             self.fields[f"action_{row}_owner"] = forms.TypedChoiceField(
@@ -427,13 +438,15 @@ class OutcomeForm(MembersForm):
         agreed = []
         for row in range(1, AGREED_ROWS + 1):
             owner, what = data.get(f"action_{row}_owner"), data.get(f"action_{row}_what", "")
-            if owner is None and not what:
-                continue
+            if not what.strip():
+                continue  # the first row offers me as its owner: no words, no action
             if owner is None:
                 self.add_error(f"action_{row}_owner", _("Choose who will do it."))
                 continue
             agreed.append((owner, what, data.get(f"action_{row}_due")))
         data["agreed"] = agreed
+        if data.get("next_step") != "widen":
+            data["invited_ids"] = []  # ticked, then another next step chosen: nobody is invited
         return data
 
 

@@ -29,6 +29,7 @@ def _home_page(
     request: HttpRequest, me: User, team: Team, form: AvailabilityForm | None = None
 ) -> HttpResponse:
     availability = queries.availability_of(me)
+    invited = list(thinking.invitations(me, team)[:10])
     context = {
         "rope": queries.rope_for(team, me),
         "availability": availability,
@@ -36,8 +37,11 @@ def _home_page(
         "concerns_waiting": list(concerns.waiting_for(me)),
         "asked_of_me": list(thinking.asked_of(me, team)),
         "my_actions": list(thinking.open_actions(me)),
+        "invited_to": invited,
         "open_now": list(
-            thinking.history(me, team).filter(state__in=[State.REQUESTED, State.ACTIVE])[:10]
+            thinking.history(me, team)
+            .filter(state__in=[State.REQUESTED, State.ACTIVE])
+            .exclude(pk__in=[p.consultation_id for p in invited])[:10]
         ),
         "live": {"home": True},
     }

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ropeteam.cases import queries as cases
@@ -145,6 +146,8 @@ def _session_page(
         )
     if consultation.next_step == NextStep.EMERGENCY:
         context["emergency"] = emergency.state_of(consultation.pk)
+    if detail.followed_by_id is not None:
+        context["follow_up_id"] = detail.followed_by_id
     if consultation.state == State.CLOSED and consultation.accepted_at and consultation.finished_at:
         took = consultation.finished_at - consultation.accepted_at
         context["minutes"] = max(1, round(took.total_seconds() / 60))
@@ -191,7 +194,10 @@ def _under_way(
         )
     if role == "seeker" and step == Step.RETURN:
         context["outcome_form"] = bound.get("outcome_form") or OutcomeForm(
-            prefix="outcome", members=members, initial={"action_1_owner": me.pk}
+            prefix="outcome",
+            members=members,
+            colleagues=outsiders,
+            initial={"action_1_owner": me.pk},
         )
     if consultation.mode == Mode.CHAT and consultation.conversation_id is not None:
         conversation, participant = access_conversation(me, consultation.conversation_id)
@@ -312,7 +318,15 @@ def facilitate(request: HttpRequest, me: User, consultation_id: int) -> HttpResp
 @signed_in
 def outcome(request: HttpRequest, me: User, consultation_id: int) -> HttpResponse:
     consultation = access_consultation(me, consultation_id)
-    form = OutcomeForm(request.POST, prefix="outcome", members=team_members(consultation.team))
+    members = team_members(consultation.team)
+    people = {consultation.seeker_id, consultation.helper_id}
+    people |= set(consultation.others.values_list("user_id", flat=True))
+    form = OutcomeForm(
+        request.POST,
+        prefix="outcome",
+        members=members,
+        colleagues=[u for u in members if u.pk not in people],
+    )
     done = submit(
         form,
         lambda d: actions.record_outcome(
@@ -324,10 +338,24 @@ def outcome(request: HttpRequest, me: User, consultation_id: int) -> HttpRespons
             steadiness_after=d["steadiness_after"],
             notes=d["notes"],
             actions=[actions.Agreed(o, w, due) for o, w, due in d["agreed"]],
+            invited_ids=d["invited_ids"],
         ),
     )
     if done is REFUSED:
         return _session_page(request, me, consultation, outcome_form=form)
+    following = queries.follow_up_of(done)
+    if following is not None:
+        names = [u.name for u in members if u.pk in set(form.cleaned_data["invited_ids"])]
+        messages.success(
+            request,
+            ngettext(
+                "The outcome is recorded. %(names)s is invited: carry on thinking together.",
+                "The outcome is recorded. %(names)s are invited: carry on thinking together.",
+                len(names),
+            )
+            % {"names": ", ".join(names)},
+        )
+        return _back(following)
     messages.success(request, _("The outcome is recorded."))
     return _back(consultation)
 
