@@ -20,6 +20,9 @@ from ropeteam.concerns import queries as concern_queries
 from ropeteam.concerns.flow import Level, Resolution
 from ropeteam.concerns.models import Concern, Direction
 from ropeteam.conversations.models import LiveEvent
+from ropeteam.escalation import engine
+from ropeteam.escalation.flow import ChainState, StepState
+from ropeteam.escalation.models import Chain, Step
 from ropeteam.people.actions import authenticate_token
 from ropeteam.people.models import Membership, OrganisationAdmin, Team, User
 from tests.api.conftest import token_for
@@ -182,13 +185,18 @@ def test_after_the_demo_priyas_concern_figures_are_shown(loaded: None) -> None:
     assert "activity-too-few" not in html
 
 
-def test_after_the_demo_no_concern_waits_on_anyone_nor_in_the_task_queue(loaded: None) -> None:
+def test_after_the_demo_no_concern_waits_on_anyone_nor_on_the_engine(loaded: None) -> None:
     assert set(Concern.objects.values_list("state", flat=True)) == {"resolved"}
     assert not Concern.objects.filter(due_at__isnull=False).exists()
     for user in User.objects.all():
         assert list(concern_queries.waiting_for(user)) == [], user.username
-    # The worker starts with the demo server: no deadline, no alert for it to run.
-    assert not DBTaskResult.objects.filter(status="READY").exists()
+    # The worker starts with the demo server: no chain of a concern for it to run, no alert.
+    concern_chains = Chain.objects.filter(ladder=concerns.LADDER)
+    assert concern_chains.exists()
+    assert not concern_chains.filter(state=ChainState.OPEN).exists()
+    assert not Step.objects.filter(chain__ladder=concerns.LADDER, state=StepState.PENDING).exists()
+    waiting = DBTaskResult.objects.filter(status="READY").values_list("args_kwargs", flat=True)
+    assert [a for a in waiting if str(a["args"][0]).startswith("concern:")] == []
     # A server re-reads the newest outbox events when it starts.
     frames = [
         json.loads(payload["frame"])["type"]
@@ -197,13 +205,12 @@ def test_after_the_demo_no_concern_waits_on_anyone_nor_in_the_task_queue(loaded:
     assert "concern" not in frames
 
 
-def test_a_deadline_left_over_from_the_demo_would_change_nothing(loaded: None) -> None:
-    for concern in Concern.objects.all():
-        before = list(concern.entries.values_list("kind", "at"))
-        for round_ in range(1, concern.round + 1):
-            assert concerns.unanswered_now(concern_id=concern.pk, round_=round_) == ""
-        assert list(concern.entries.values_list("kind", "at")) == before
-        assert Concern.objects.get(pk=concern.pk).state == "resolved"
+def test_a_worker_that_runs_long_after_the_demo_changes_no_concern(loaded: None) -> None:
+    before = {c.pk: list(c.entries.values_list("kind", "at")) for c in Concern.objects.all()}
+    engine.run_due(now=timezone.now() + timedelta(days=365))
+    after = {c.pk: list(c.entries.values_list("kind", "at")) for c in Concern.objects.all()}
+    assert after == before
+    assert set(Concern.objects.values_list("state", flat=True)) == {"resolved"}
 
 
 def test_the_demos_concerns_span_levels_directions_and_endings_over_past_weeks(

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from django.db import connection
@@ -19,7 +20,11 @@ from ropeteam.audit.models import AuditEntry
 from ropeteam.cases.models import Case
 from ropeteam.concerns import actions as concerns
 from ropeteam.concerns.models import Concern, Entry, Times
+from ropeteam.conversations import actions as conversations
 from ropeteam.escalation import engine
+from ropeteam.escalation.engine import FiredStep
+from ropeteam.notify import urgent
+from ropeteam.notify.models import UrgentCheck, UrgentWait
 from ropeteam.people import actions as people
 from ropeteam.people import queries
 from ropeteam.people.models import DutyShift, Invitation, User
@@ -166,6 +171,27 @@ def concern(world: World) -> Concern:
 
 
 @pytest.fixture
+def urgent_check(world: World) -> UrgentCheck:
+    """morgan's urgent message that sam has not read, shown to jo and priya as step 1 of the
+    ladder shows it (fired here alone, so no other ladder's step runs)."""
+    conversation, _new = conversations.start_conversation(
+        actor=world.morgan, team=world.northside, member_ids=[world.sam.pk]
+    )
+    message = conversations.send_message(
+        actor=world.morgan,
+        conversation=conversation,
+        client_id=uuid4(),
+        body="Ring me",
+        urgent=True,
+    ).message
+    now = timezone.now()
+    urgent.UrgentLadder().fire(
+        FiredStep(urgent.LADDER, message.pk, 0, 1, is_repeat=False, due_at=now, fired_at=now)
+    )
+    return UrgentCheck.objects.get(message=message)
+
+
+@pytest.fixture
 def northside_ids(
     world: World,
     *,
@@ -174,6 +200,7 @@ def northside_ids(
     consultation: Consultation,
     visit: Visit,
     concern: Concern,
+    urgent_check: UrgentCheck,
 ) -> Ids:
     """Ids of real Northside things, named as the OpenAPI path parameters are."""
     return {
@@ -186,6 +213,7 @@ def northside_ids(
         "visit_id": visit.pk,
         "escalation_id": Escalation.objects.filter(visit=visit).order_by("step").last().pk,  # type: ignore[union-attr]
         "concern_id": concern.pk,
+        "check_id": urgent_check.pk,
     }
 
 
@@ -223,4 +251,10 @@ def northside_state(world: World) -> tuple[object, ...]:
         ),
         Entry.objects.filter(concern__team=world.northside).count(),
         list(Times.objects.filter(team=world.northside).values_list()),
+        list(UrgentWait.objects.filter(team=world.northside).values_list()),
+        list(
+            UrgentCheck.objects.filter(message__conversation__team=world.northside).values_list(
+                "pk", "acknowledged_by_id", "ended_at"
+            )
+        ),
     )

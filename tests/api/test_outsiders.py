@@ -169,6 +169,9 @@ NORTHSIDE_ROUTES: list[Route] = [
         },
     ),
     ("GET", "/concerns/{concern_id}", None),
+    ("GET", "/teams/{team_id}/urgent-messages/wait", None),
+    ("PUT", "/teams/{team_id}/urgent-messages/wait", lambda ids, w: {"wait_seconds": 60}),
+    ("POST", "/urgent-messages/{check_id}/acknowledge", None),
     (
         "POST",
         "/concerns/{concern_id}/respond",
@@ -177,6 +180,7 @@ NORTHSIDE_ROUTES: list[Route] = [
     ("POST", "/concerns/{concern_id}/step-up", lambda ids, w: {"asking": "Today, please"}),
     ("POST", "/concerns/{concern_id}/challenge", lambda ids, w: {"asking": "Today, please"}),
     ("POST", "/concerns/{concern_id}/resolve", lambda ids, w: {"resolution": "resolved"}),
+    ("POST", "/concerns/{concern_id}/on-it", None),
 ]
 ROUTE_IDS = [f"{method} {path}" for method, path, _body in NORTHSIDE_ROUTES]
 
@@ -232,6 +236,7 @@ def test_the_outsider_walk_covers_every_team_case_consultation_visit_and_concern
                 "visit_id",
                 "escalation_id",
                 "concern_id",
+                "check_id",
             )
         )
     }

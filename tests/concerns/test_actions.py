@@ -5,11 +5,13 @@ jo are third colleagues; kim leads Riverside; admin runs the organisation.
 """
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from ropeteam.audit.models import AuditEntry
 from ropeteam.concerns import actions, queries
 from ropeteam.concerns.access import access_concern
 from ropeteam.concerns.actions import Statement
@@ -17,6 +19,9 @@ from ropeteam.concerns.flow import Level, State
 from ropeteam.concerns.models import Concern, Direction, Entry
 from ropeteam.conversations.models import Participant as ConversationMember
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ropeteam.escalation import engine
+from ropeteam.escalation.flow import ChainState, StepState
+from ropeteam.escalation.models import Chain, Step
 from ropeteam.people import actions as people
 from ropeteam.thinking.flow import State as ThinkingState
 from tests.api.conftest import audit_entries, database_contains
@@ -42,10 +47,35 @@ def raise_one(world: World, level: str = "probe", **changes: object) -> Concern:
 
 
 def fire(concern: Concern) -> str:
-    """Run the concern's deadline as the worker would once it has passed."""
-    Concern.objects.filter(pk=concern.pk).update(due_at=timezone.now() - timedelta(seconds=1))
-    row = Concern.objects.get(pk=concern.pk)
-    return actions.unanswered_now(concern_id=row.pk, round_=row.round)
+    """Run the concern's next step as the worker would once its time has passed: what it did
+    ("resent", "escalated", "reminded"; "" when nothing of the concern's was due)."""
+    due = engine.next_due(ladder=actions.LADDER, subject_id=concern.pk)
+    if due is None:
+        return ""
+    said = _deadline_audit(concern)
+    engine.run_due(now=due)
+    new = _deadline_audit(concern)[len(said) :]
+    return new[-1].removeprefix("concerns.") if new else ""
+
+
+def _deadline_audit(concern: Concern) -> list[str]:
+    steps = ["concerns.resent", "concerns.escalated", "concerns.reminded"]
+    return list(
+        AuditEntry.objects.filter(
+            action__in=steps, target_type="concerns.concern", target_id=str(concern.pk)
+        )
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+
+
+def chain_of(concern: Concern) -> Chain:
+    """The concern's latest chain on the escalation engine."""
+    return Chain.objects.filter(ladder=actions.LADDER, subject_id=concern.pk).latest("pk")
+
+
+def steps_of(chain: Chain) -> list[tuple[int, str, bool]]:
+    return list(chain.steps.order_by("position").values_list("position", "state", "is_repeat"))
 
 
 def kinds(concern: Concern) -> list[str]:
@@ -63,8 +93,11 @@ def test_a_probe_reaches_the_colleague_with_a_deadline_and_stays_between_the_two
     assert concern.direction == Direction.UPWARD
     assert concern.due_at is not None
     assert timedelta(hours=23) < concern.due_at - before <= timedelta(hours=24, seconds=5)
-    task = DBTaskResult.objects.get(task_path="ropeteam.concerns.tasks.unanswered")
-    assert task.args_kwargs["args"] == [concern.pk, 1]
+    # Its deadline is a chain on the escalation engine: re-send, then escalate, a wait apart.
+    chain = chain_of(concern)
+    assert (chain.round, chain.state, chain.repeat_seconds) == (1, ChainState.OPEN, 24 * 3600)
+    dues = list(chain.steps.order_by("position").values_list("due_at", flat=True))
+    assert dues == [concern.due_at, concern.due_at + timedelta(hours=24)]
     members = set(
         ConversationMember.objects.filter(conversation=concern.conversation).values_list(
             "user_id", flat=True
@@ -90,24 +123,113 @@ def test_unanswered_it_is_resent_once_then_escalated_to_the_lead(world: World) -
     concern.refresh_from_db()
     assert concern.escalated_at is not None
     assert kinds(concern) == ["raised", "resent", "escalated"]
-    assert fire(concern) == ""
     assert access_concern(world.priya, concern.pk) == concern
     in_chat = ConversationMember.objects.filter(conversation=concern.conversation)
     assert world.priya.pk in set(in_chat.values_list("user_id", flat=True))
 
 
-def test_a_deadline_that_runs_early_twice_or_for_an_old_round_does_nothing(
+def _alerts(topic_start: str) -> list[tuple[str, str, list[int]]]:
+    """Alerts enqueued whose topic starts so: (topic, kind, to whom)."""
+    found = DBTaskResult.objects.filter(task_path="ropeteam.notify.tasks.alert").order_by(
+        "enqueued_at", "id"
+    )
+    return [
+        (t.args_kwargs["args"][0], t.args_kwargs["args"][1], t.args_kwargs["args"][3])
+        for t in found
+        if str(t.args_kwargs["args"][0]).startswith(topic_start)
+    ]
+
+
+@pytest.mark.hazard("H3")
+def test_once_escalated_the_lead_is_alerted_again_until_she_is_on_it(world: World) -> None:
+    concern = raise_one(world, level="challenge")  # an hour at Challenge
+    assert fire(concern) == "resent"
+    assert fire(concern) == "escalated"
+    # No chain ends in silence: an hour later, and every hour after, priya is alerted again.
+    reminders = [fire(concern) for _ in range(3)]
+    assert reminders == ["reminded"] * 3
+    chain = chain_of(concern)
+    assert steps_of(chain) == [
+        (0, StepState.FIRED, False),
+        (1, StepState.FIRED, False),
+        (2, StepState.FIRED, True),
+        (3, StepState.FIRED, True),
+        (4, StepState.FIRED, True),
+        (5, StepState.PENDING, True),
+    ]
+    fired = list(chain.steps.order_by("position").values_list("fired_at", flat=True))[:5]
+    assert [b - a for a, b in pairwise(fired)] == [timedelta(hours=1)] * 4
+    # Each reminder is a topic of its own, so each is pushed (or e-mailed) again.
+    again = _alerts(f"concern:{concern.pk}:1:concern_escalated")
+    assert again == [
+        (f"concern:{concern.pk}:1:concern_escalated", "concern_escalated", [world.priya.pk]),
+        *[
+            (
+                f"concern:{concern.pk}:1:concern_escalated:again:{n}",
+                "concern_escalated",
+                [world.priya.pk],
+            )
+            for n in (2, 3, 4)
+        ],
+    ]
+    assert kinds(concern) == ["raised", "resent", "escalated"]  # reminders are not the exchange
+    with pytest.raises(Forbidden):
+        actions.take_on(actor=world.morgan, concern=concern)
+
+    actions.take_on(actor=world.priya, concern=concern)
+
+    chain.refresh_from_db()
+    assert (chain.state, chain.acknowledged_by_id) == (ChainState.ACKNOWLEDGED, world.priya.pk)
+    assert engine.run_due(now=timezone.now() + timedelta(days=30)) == 0
+    assert [e.actor_id for e in audit_entries("concerns.taken_on")] == [world.priya.pk]
+    actions.take_on(actor=world.priya, concern=concern)  # a second press changes nothing
+    assert len(audit_entries("concerns.taken_on")) == 1
+
+
+@pytest.mark.hazard("H3")
+def test_a_concern_escalated_at_once_keeps_alerting_the_lead_until_the_colleague_answers(
     world: World,
 ) -> None:
-    concern = raise_one(world)
-    assert actions.unanswered_now(concern_id=concern.pk, round_=1) == ""  # not due yet
+    concern = raise_one(world, level="escalate")
+    assert [fire(concern) for _ in range(3)] == ["resent", "reminded", "reminded"]
+    actions.respond(actor=world.morgan, concern=concern, response="acknowledge", text="Sorry")
+    chain = chain_of(concern)
+    assert (chain.state, chain.acknowledged_by_id) == (ChainState.ACKNOWLEDGED, world.morgan.pk)
+    with pytest.raises(Conflict):
+        actions.take_on(actor=world.priya, concern=concern)
+    assert engine.run_due(now=timezone.now() + timedelta(days=30)) == 0
+
+
+@pytest.mark.hazard("H1")
+def test_resolving_cancels_the_chain_and_nothing_fires_after(world: World) -> None:
+    concern = raise_one(world, level="alert")
     assert fire(concern) == "resent"
-    assert actions.unanswered_now(concern_id=concern.pk, round_=1) == ""  # the next is later
+    actions.resolve(actor=world.alex, concern=concern, resolution="resolved", text="Sorted")
+    chain = chain_of(concern)
+    assert (chain.state, chain.acknowledged_by_id) == (ChainState.CANCELLED, None)
+    assert steps_of(chain) == [(0, StepState.FIRED, False), (1, StepState.CANCELLED, False)]
+    assert engine.run_due(now=timezone.now() + timedelta(days=30)) == 0
+    concern.refresh_from_db()
+    assert (concern.escalated_at, concern.due_at) == (None, None)
+    assert kinds(concern) == ["raised", "resent", "resolved"]
+    assert not Step.objects.filter(state=StepState.PENDING).exists()
+
+
+def test_a_step_that_is_not_due_or_of_an_old_round_does_nothing(world: World) -> None:
+    concern = raise_one(world)
+    assert engine.run_due() == 0  # not due yet
+    assert fire(concern) == "resent"
     actions.step_up(actor=world.alex, concern=concern, statement=Statement(asking="Please"))
     concern.refresh_from_db()
-    Concern.objects.filter(pk=concern.pk).update(due_at=timezone.now() - timedelta(seconds=1))
-    assert actions.unanswered_now(concern_id=concern.pk, round_=1) == ""  # an old round
+    # The round before is cancelled as a whole: its escalation never fires.
+    first, second = Chain.objects.filter(subject_id=concern.pk).order_by("round")
+    assert (first.round, first.state, second.round) == (1, ChainState.CANCELLED, 2)
+    assert steps_of(first) == [(0, StepState.FIRED, False), (1, StepState.CANCELLED, False)]
+    assert (
+        actions.unanswered_now(concern_id=concern.pk, round_=1, position=1, at=timezone.now()) == ""
+    )  # a step of the old round that raced the step up
     assert kinds(concern) == ["raised", "resent", "stepped_up"]
+    assert concern.due_at == second.steps.get(position=0).due_at
 
 
 def test_an_answer_stops_the_clock(world: World) -> None:
@@ -116,7 +238,12 @@ def test_an_answer_stops_the_clock(world: World) -> None:
     concern.refresh_from_db()
     assert (concern.state, concern.due_at) == (State.RESPONDED, None)
     assert concern.first_response_at is not None
+    chain = chain_of(concern)
+    assert (chain.state, chain.acknowledged_by_id) == (ChainState.ACKNOWLEDGED, world.morgan.pk)
+    assert {state for _p, state, _r in steps_of(chain)} == {StepState.CANCELLED}
+    assert engine.run_due(now=timezone.now() + timedelta(days=30)) == 0
     assert fire(concern) == ""
+    concern.refresh_from_db()
     assert concern.escalated_at is None
 
 

@@ -321,6 +321,48 @@ def test_once_escalated_the_lead_gets_in_and_nobody_else_does(
         assert api(name).get(path).json() == NO_SUCH_CONCERN
 
 
+@pytest.mark.hazard("H3")
+def test_whoever_it_went_to_says_on_it_and_the_reminders_stop(
+    world: World, api: Callable[[str], Api], concern: Concern
+) -> None:
+    path = f"/concerns/{concern.pk}/on-it"
+    assert api("priya").post(path, {}).json() == NO_SUCH_CONCERN  # not escalated yet
+    fire(concern)
+    fire(concern)
+    assert fire(concern) == "reminded"
+    for name in ("jo", "sam", "kim"):
+        assert api(name).post(path, {}).json() == NO_SUCH_CONCERN
+    for name in ("alex", "morgan"):
+        refused = api(name).post(path, {})
+        assert refused.status_code == 403
+        assert refused.json() == {
+            "detail": "Only the person it was escalated to can say they are on it."
+        }
+
+    taken = api("priya").post(path, {})
+
+    assert taken.status_code == 200, taken.content
+    assert taken.json()["state"] == "raised"  # still morgan's to answer
+    assert [e.actor_id for e in audit_entries("concerns.taken_on")] == [world.priya.pk]
+    assert fire(concern) == ""
+    assert api("priya").post(path, {}).status_code == 200  # the same press again
+
+
+def test_on_it_after_the_colleague_answered_is_a_conflict(
+    world: World, api: Callable[[str], Api]
+) -> None:
+    raised = api("alex").post(
+        f"/teams/{world.northside.pk}/concerns", raise_body(world, level="escalate")
+    )
+    concern_id = raised.json()["id"]
+    api("morgan").post(
+        f"/concerns/{concern_id}/respond", {"response": "acknowledge", "text": "Yes"}
+    )
+    refused = api("priya").post(f"/concerns/{concern_id}/on-it", {})
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == "Nothing about this concern is waiting for you now."
+
+
 def test_at_escalate_the_lead_gets_in_at_once(world: World, api: Callable[[str], Api]) -> None:
     raised = api("alex").post(
         f"/teams/{world.northside.pk}/concerns", raise_body(world, level="escalate")

@@ -1,20 +1,22 @@
-"""A deadline that runs on several workers at once, and an answer racing the deadline: the
-concern's row lock lets exactly one change through.
+"""A concern's deadline swept by several workers at once, and an answer racing it: the
+escalation engine's claim and the concern's row lock let exactly one change through.
 
 Real threads with their own connections, committing for real: PostgreSQL only, like
 tests/conversations/test_concurrency.py (which says why); CI runs it.
 """
 
-from datetime import timedelta
+from datetime import datetime
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from ropeteam.concerns import actions
 from ropeteam.concerns.flow import State
 from ropeteam.concerns.models import Concern, Entry
 from ropeteam.core.errors import Conflict
+from ropeteam.escalation import engine
+from ropeteam.escalation.flow import ChainState
+from ropeteam.escalation.models import Chain
 from ropeteam.people.models import User
 from tests.concerns.test_actions import SAID
 from tests.conftest import World
@@ -29,7 +31,8 @@ pytestmark = [
 ]
 
 
-def _overdue(world: World) -> Concern:
+def _overdue(world: World) -> tuple[Concern, datetime]:
+    """A probe, and the moment its re-send is due (the workers' clock)."""
     concern = actions.raise_concern(
         actor=world.alex,
         team=world.northside,
@@ -37,25 +40,32 @@ def _overdue(world: World) -> Concern:
         level="probe",
         statement=SAID,
     )
-    Concern.objects.filter(pk=concern.pk).update(due_at=timezone.now() - timedelta(seconds=1))
-    return concern
+    assert concern.due_at is not None
+    return concern, concern.due_at
 
 
+@pytest.mark.hazard("H1")
 def test_a_deadline_run_by_five_workers_at_once_resends_once(world: World) -> None:
-    concern = _overdue(world)
+    concern, due = _overdue(world)
 
-    def run() -> str:
-        return actions.unanswered_now(concern_id=concern.pk, round_=1) or "nothing"
+    def run() -> int:
+        return engine.run_due(now=due)
 
     outcomes = run_together([run] * 5)
-    assert sorted(outcomes) == ["nothing"] * 4 + ["resent"]
+    assert sorted(outcomes) == [0] * 4 + [1]
     assert Entry.objects.filter(concern=concern, kind=Entry.Kind.RESENT).count() == 1
+    chain = Chain.objects.get(ladder=actions.LADDER, subject_id=concern.pk)
+    assert list(chain.steps.order_by("position").values_list("state", flat=True)) == [
+        "fired",
+        "pending",
+    ]
 
 
+@pytest.mark.hazard("H1")
 def test_an_answer_racing_the_deadline_either_comes_first_or_after_the_resend(
     world: World,
 ) -> None:
-    concern = _overdue(world)
+    concern, due = _overdue(world)
 
     def answer() -> str:
         me = User.objects.get(pk=world.morgan.pk)
@@ -67,7 +77,7 @@ def test_an_answer_racing_the_deadline_either_comes_first_or_after_the_resend(
         return "answered"
 
     def deadline() -> str:
-        return actions.unanswered_now(concern_id=concern.pk, round_=1) or "nothing"
+        return "resent" if engine.run_due(now=due) else "nothing"
 
     outcomes = run_together([answer, deadline])
     row = Concern.objects.get(pk=concern.pk)
@@ -78,3 +88,7 @@ def test_an_answer_racing_the_deadline_either_comes_first_or_after_the_resend(
     # Whichever took the lock first, the record tells it in that order and nothing is lost.
     assert kinds in (["raised", "responded"], ["raised", "resent", "responded"])
     assert (outcomes[1] == "resent") == ("resent" in kinds)
+    # Answered: the chain stops, whichever came first, and says who answered.
+    chain = Chain.objects.get(ladder=actions.LADDER, subject_id=concern.pk)
+    assert (chain.state, chain.acknowledged_by_id) == (ChainState.ACKNOWLEDGED, world.morgan.pk)
+    assert engine.run_due(now=due.replace(year=due.year + 1)) == 0

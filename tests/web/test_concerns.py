@@ -15,13 +15,14 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from ropeteam.concerns import actions
 from ropeteam.concerns.actions import Statement
 from ropeteam.concerns.flow import Level, State
 from ropeteam.concerns.models import Concern, Entry, Times
+from ropeteam.escalation.models import Chain
 from ropeteam.thinking.models import Consultation
+from tests.concerns.test_actions import fire as _fire
 from tests.conftest import World
 from tests.web.conftest import page_text, refused
 
@@ -43,13 +44,6 @@ def _raise(world: World, level: str = "probe", **changes: Any) -> Concern:
         "statement": SAID,
     }
     return actions.raise_concern(**(fields | changes))
-
-
-def _fire(concern: Concern) -> str:
-    """Its deadline, as the worker runs it once the time has passed."""
-    Concern.objects.filter(pk=concern.pk).update(due_at=timezone.now() - timedelta(seconds=1))
-    row = Concern.objects.get(pk=concern.pk)
-    return actions.unanswered_now(concern_id=row.pk, round_=row.round)
 
 
 def _escalated(world: World) -> Concern:
@@ -76,7 +70,18 @@ def _written(concern: Concern) -> tuple[Any, ...]:
     """What a refused request must leave as it was."""
     row = Concern.objects.get(pk=concern.pk)
     entries = list(Entry.objects.filter(concern=concern).values_list("kind", flat=True))
-    return (row.state, row.level, row.resolution, row.escalated_at, row.consultation_id, entries)
+    chains = list(
+        Chain.objects.filter(subject_id=concern.pk).values_list("state", "acknowledged_by_id")
+    )
+    return (
+        row.state,
+        row.level,
+        row.resolution,
+        row.escalated_at,
+        row.consultation_id,
+        entries,
+        chains,
+    )
 
 
 PAGES = ["web:concerns", "web:concern_new", "web:concern_activity", "web:concern_times"]
@@ -85,6 +90,7 @@ POSTS = [
     "web:concern_step_up",
     "web:concern_challenge",
     "web:concern_resolve",
+    "web:concern_take_on",
 ]
 # What each form would do if it were let through.
 FILLED = {
@@ -92,6 +98,7 @@ FILLED = {
     "web:concern_step_up": {"step-asking": "Please stop"},
     "web:concern_challenge": {"challenge-asking": "Please stop"},
     "web:concern_resolve": {"resolve-resolution": "resolved"},
+    "web:concern_take_on": {},
 }
 
 
@@ -525,6 +532,7 @@ def test_the_exchange_shows_it_was_resent_then_escalated(world: World, as_user: 
     _fire(concern)
     html = page_text(as_user("alex").get(_url("web:concern", concern)))
     assert "Re-sent: not answered in time" in html
+    assert "Not answered yet: re-sent at" in html
     assert "If it is not answered by then, it goes to Priya." in html
     _fire(concern)
     html = page_text(as_user("alex").get(_url("web:concern", concern)))
@@ -533,6 +541,40 @@ def test_the_exchange_shows_it_was_resent_then_escalated(world: World, as_user: 
     html = page_text(as_user("morgan").get(_url("web:concern", concern)))
     assert "Please respond: it is waiting for you." in html
     assert "Send my response" in html
+
+
+@pytest.mark.hazard("H3")
+def test_the_raiser_is_told_the_lead_is_alerted_again_until_she_is_on_it(
+    world: World, as_user: Any
+) -> None:
+    concern = _escalated(world)
+    alex = as_user("alex")
+    html = page_text(alex.get(_url("web:concern", concern)))
+    assert re.search(r"Escalated to Priya at [^<]{0,20}\d\d:\d\d, who has not answered yet\.", html)
+    assert "Alerted again at" not in html
+    assert "Priya is alerted again at" in html
+    assert _fire(concern) == "reminded"
+    assert "Alerted again at" in page_text(alex.get(_url("web:concern", concern)))
+    # Only priya may say she is on it; the two get the refusal, nothing changes.
+    before = _written(concern)
+    for name in ("alex", "morgan"):
+        response = as_user(name).post(_url("web:concern_take_on", concern), {})
+        assert response.status_code == 403
+        assert "Only the person it was escalated to can say they are on it." in page_text(response)
+    assert _written(concern) == before
+    priya = as_user("priya")
+    assert "I'm on it</button>" in page_text(priya.get(_url("web:concern", concern)))
+
+    response = priya.post(_url("web:concern_take_on", concern), {})
+
+    assert response.status_code == 302
+    html = page_text(priya.get(response["Location"]))
+    assert "Thank you: Alex is told you are on it." in html
+    assert "You said you are on it at" in html
+    assert "I'm on it</button>" not in html
+    html = page_text(alex.get(_url("web:concern", concern)))
+    assert "Priya is on it (since" in html
+    assert _fire(concern) == ""
 
 
 # --- the lead's figures and times -----------------------------------------------------------

@@ -9,7 +9,7 @@ exists: events carry ids and states, alerts say only that there is something to 
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +24,8 @@ from ropeteam.concerns.models import Concern, Direction, Entry, Times
 from ropeteam.conversations import actions as conversations
 from ropeteam.conversations.live.hub import tell_people
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound, parse_choice
+from ropeteam.escalation import engine
+from ropeteam.escalation.models import Chain
 from ropeteam.notify.tasks import alert_later
 from ropeteam.people.access import current_membership, require
 from ropeteam.people.flow import Grade, Permission, Role
@@ -33,6 +35,11 @@ from ropeteam.thinking.flow import Task
 
 MAX_PART = 1000  # each part of a concern: a few sentences
 MAX_REPLY = 2000
+# The escalation ladder of a concern waiting for its colleague (registered by concerns.tasks):
+# a round per raise, step up or new challenge; re-sent after the level's time, escalated
+# after it again, then whoever it went to is alerted again every such time until someone
+# answers.
+LADDER = "concerns.unanswered"
 
 # How long the colleague has to answer at each level before it is re-sent, then escalated.
 DEFAULT_TIMES: dict[Level, timedelta] = {
@@ -123,10 +130,16 @@ def _tell(row: Concern, kind: str) -> None:
     transaction.on_commit(send)
 
 
-def _alert(row: Concern, kind: str, user_ids: set[int], about_id: int) -> None:
-    """Push (or e-mail) in this transaction, once per round and kind: never what it is about."""
+def _alert(
+    row: Concern, kind: str, user_ids: set[int], about_id: int, *, again: int | None = None
+) -> None:
+    """Push (or e-mail) in this transaction, once per round and kind: never what it is about.
+
+    `again` (the chain's step) makes a reminder a topic of its own, so it is sent again.
+    """
+    topic = f"concern:{row.pk}:{row.round}:{kind}"
     alert_later(
-        topic=f"concern:{row.pk}:{row.round}:{kind}",
+        topic=topic if again is None else f"{topic}:again:{again}",
         kind=kind,
         about_id=about_id,
         user_ids=user_ids,
@@ -294,33 +307,36 @@ def _entry(
 
 
 def _schedule(row: Concern) -> None:
-    """Set the next deadline and have the worker look then, if it is still unanswered."""
-    from ropeteam.concerns.tasks import unanswered  # noqa: PLC0415  tasks import actions
+    """Save the row, start this round's chain afresh and show when it next acts.
 
-    if row.state != State.RAISED:
-        row.due_at = None
-        return
-    row.due_at = timezone.now() + times(row.team)[Level(row.level)]
-    unanswered.using(run_after=row.due_at).enqueue(row.pk, row.round)
+    Saved first: the ladder reads the level (and so the wait) from the row.
+    """
+    row.save()
+    engine.open_chain(ladder=LADDER, subject_id=row.pk, round=row.round, start_at=timezone.now())
+    row.due_at = engine.next_due(ladder=LADDER, subject_id=row.pk)
+    row.save(update_fields=["due_at"])
 
 
-def _store(row: Concern, before: flow.Concern, after: flow.Concern) -> None:
+def _store(
+    row: Concern, before: flow.Concern, after: flow.Concern, *, at: datetime | None = None
+) -> None:
     """Write the flow's new state to the row; escalating when it has just escalated."""
     row.level, row.state = after.level, after.state
     row.challenges, row.resent = after.challenges, after.resent
     row.resolution = after.resolution.value if after.resolution else ""
     if after.escalated and not before.escalated:
-        _escalate(row)
+        _escalate(row, at or timezone.now())
 
 
-def _escalate(row: Concern) -> None:
+def _escalate(row: Concern, at: datetime) -> None:
     """It goes to the lead (or the next person up): they may see it from now on."""
     # Whoever that is now: the lead chosen when it was raised may have left the team since,
     # and would otherwise be shown it while the team's lead never was.
     row.escalate_to_id = (
         escalation_target(row.team, row.raiser_id, row.colleague_id) or row.escalate_to_id
     )
-    row.escalated_at = timezone.now()
+    # The engine's clock when a step escalates it: its page tells reminders after it apart.
+    row.escalated_at = at
     if current_membership(User(pk=row.escalate_to_id), row.team_id) is not None:
         conversations.add_participant(
             conversation_id=row.conversation_id, user_id=row.escalate_to_id
@@ -395,7 +411,6 @@ def raise_concern(
         _alert(row, "concern_raised", {colleague_id}, actor.pk)
         _store(row, flow.Concern(actor.pk, colleague_id, target, level_value), after)
         _schedule(row)
-        row.save()
         _tell(row, "raised")
     return row
 
@@ -439,6 +454,8 @@ def respond(*, actor: User, concern: Concern, response: str, text: str = "") -> 
         row.first_response_at = row.first_response_at or now
         row.due_at = None
         row.save()
+        # An answer from a human: the chain stops, and says who answered.
+        engine.acknowledge(ladder=LADDER, subject_id=row.pk, by=actor)
         _entry(row, Entry.Kind.RESPONDED, actor, response=answer.value, text=text)
         record(
             actor=actor,
@@ -503,7 +520,6 @@ def _again(
     _entry(row, kind, actor, statement)  # what was said, then what it led to
     _store(row, before, after)
     _schedule(row)
-    row.save()
     record(
         actor=actor,
         action=f"concerns.{kind}",
@@ -516,12 +532,13 @@ def _again(
     return row
 
 
-def unanswered_now(*, concern_id: int, round_: int) -> str:
-    """Its time passed without a response: re-send it once, then escalate it.
+def unanswered_now(*, concern_id: int, round_: int, position: int, at: datetime) -> str:
+    """A step of its chain came due without a response (the escalation engine fires each
+    once and in order, `at` its clock): re-send it, then escalate it, then alert whoever it
+    went to again, at every step until someone answers.
 
-    Returns what happened ("resent", "escalated" or "" when there was nothing to do: it was
-    answered, resolved, moved on to a new round, or this deadline fired before), so a
-    deadline that runs twice changes nothing the second time.
+    Returns what happened ("resent", "escalated", "reminded", or "" when it no longer waits
+    in this round: its chain ends with the answer, so only a step that raced it finds that).
     """
     with transaction.atomic():
         row = (
@@ -529,25 +546,56 @@ def unanswered_now(*, concern_id: int, round_: int) -> str:
         )
         if row is None or row.round != round_ or row.state != State.RAISED:
             return ""
-        if row.due_at is not None and row.due_at > timezone.now():
-            return ""  # an early or stale run: the deadline in force is later
         before = concern_of(row)
         after, happened = flow.unanswered(before)
-        if not happened:
-            row.due_at = None
-            row.save(update_fields=["due_at"])
-            return ""
-        _store(row, before, after)
+        _store(row, before, after, at=at)
         if happened == "resent":
             _entry(row, Entry.Kind.RESENT, None)
             record(actor=None, action="concerns.resent", target=row, team_id=row.team_id)
             _alert(row, "concern_resent", {row.colleague_id}, row.raiser_id)
-            _schedule(row)
+            row.due_at = engine.next_due(ladder=LADDER, subject_id=row.pk)
         else:
+            # Escalated now (by `_store`), or already: then whoever it went to is alerted again.
             row.due_at = None
+            if not happened:
+                happened = "reminded"
+                _remind(row, position)
         row.save()
         _tell(row, happened)
     return happened
+
+
+def _remind(row: Concern, position: int) -> None:
+    """Escalated and still unanswered: whoever it went to is alerted again (no chain ends in
+    silence), and the two are told on their page."""
+    record(
+        actor=None,
+        action="concerns.reminded",
+        target=row,
+        team_id=row.team_id,
+        data={"to": row.escalate_to_id, "step": position},
+    )
+    _alert(row, "concern_escalated", {row.escalate_to_id}, row.raiser_id, again=position)
+
+
+def take_on(*, actor: User, concern: Concern) -> Concern:
+    """Whoever it was escalated to says "I'm on it": the reminders stop, the two are told."""
+    with transaction.atomic():
+        row, _before = _locked(concern)
+        if row.escalated_at is None or actor.pk != row.escalate_to_id:
+            raise Forbidden(_("Only the person it was escalated to can say they are on it."))
+        if row.state == State.RESOLVED:
+            raise _refused(Refused("resolved"))
+        if not engine.acknowledge(ladder=LADDER, subject_id=row.pk, by=actor):
+            latest = Chain.objects.filter(ladder=LADDER, subject_id=row.pk).order_by("-pk").first()
+            if latest is not None and latest.acknowledged_by_id == actor.pk:
+                return row  # a second press of the same button
+            raise Conflict(_("Nothing about this concern is waiting for you now."))
+        row.due_at = None
+        row.save(update_fields=["due_at"])
+        record(actor=actor, action="concerns.taken_on", target=row, team_id=row.team_id)
+        _tell(row, "taken_on")
+    return row
 
 
 def resolve(*, actor: User, concern: Concern, resolution: str, text: str = "") -> Concern:
@@ -568,6 +616,7 @@ def resolve(*, actor: User, concern: Concern, resolution: str, text: str = "") -
         _store(row, before, after)
         row.resolved_at, row.due_at = timezone.now(), None
         row.save()
+        engine.cancel(ladder=LADDER, subject_id=row.pk)  # nothing waits on anyone now
         _entry(row, Entry.Kind.RESOLVED, actor, resolution=outcome.value, text=text)
         record(
             actor=actor,

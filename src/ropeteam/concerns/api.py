@@ -178,3 +178,14 @@ def resolve(
         text=payload.text,
     )
     return _detail(request, concern_id)
+
+
+@router.post(
+    "/concerns/{concern_id}/on-it",
+    response=ConcernDetailOut,
+    summary="Say I am on it: the reminders stop (whoever it was escalated to)",
+)
+def take_on(request: HttpRequest, concern_id: PathId) -> ConcernDetailOut:
+    user = actor(request)
+    actions.take_on(actor=user, concern=access_concern(user, concern_id))
+    return _detail(request, concern_id)

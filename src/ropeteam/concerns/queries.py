@@ -12,8 +12,11 @@ from django.utils import timezone
 
 from ropeteam.audit.log import record_read
 from ropeteam.concerns.access import ABOVE_TEAM
+from ropeteam.concerns.actions import LADDER
 from ropeteam.concerns.flow import Level, State
 from ropeteam.concerns.models import Concern, Direction, Entry
+from ropeteam.escalation.flow import ChainState, StepState
+from ropeteam.escalation.models import Chain
 from ropeteam.people.models import Team, User
 
 
@@ -67,6 +70,45 @@ def view_concern(*, viewer: User, concern: Concern) -> Detail:
             data={"case": concern.case_id},
         )
     return Detail(concern=concern, entries=list(concern.entries.select_related("by")))
+
+
+@dataclass(frozen=True)
+class Chase:
+    """What the concern's deadline did in this round and does next, as its page tells it."""
+
+    is_open: bool  # still re-sending, escalating or alerting again
+    resent_at: datetime | None
+    reminded_at: datetime | None  # whoever it went to was last alerted again
+    next_at: datetime | None
+    taken_by: User | None  # who answered: the colleague, or whoever it went to
+    taken_at: datetime | None
+
+
+def chase_of(concern: Concern) -> Chase | None:
+    """Where this round's chain on the escalation engine stands (None: it has none)."""
+    chain = (
+        Chain.objects.filter(ladder=LADDER, subject_id=concern.pk, round=concern.round)
+        .select_related("acknowledged_by")
+        .first()
+    )
+    if chain is None:
+        return None
+    steps = chain.steps.order_by("position").values_list("position", "state", "fired_at", "due_at")
+    fired = [(position, at) for position, state, at, _due in steps if state == StepState.FIRED]
+    pending = [due for _p, state, _at, due in steps if state == StepState.PENDING]
+    escalated_at = concern.escalated_at
+    # A step that fired after it was escalated alerted whoever it went to again.
+    reminded = [
+        at for _p, at in fired if escalated_at is not None and at is not None and at > escalated_at
+    ]
+    return Chase(
+        is_open=chain.state == ChainState.OPEN,
+        resent_at=next((at for position, at in fired if position == 0), None),
+        reminded_at=reminded[-1] if reminded else None,
+        next_at=pending[0] if pending and chain.state == ChainState.OPEN else None,
+        taken_by=chain.acknowledged_by,
+        taken_at=chain.acknowledged_at,
+    )
 
 
 # --- the lead's figures ---------------------------------------------------------------------

@@ -1,11 +1,26 @@
-"""Deadlines of concerns, run by the task worker."""
-
-from django_tasks import task
+"""The deadlines of a concern, as a ladder of the escalation engine."""
 
 from ropeteam.concerns import actions
+from ropeteam.concerns.flow import Level
+from ropeteam.concerns.models import Concern
+from ropeteam.escalation.engine import FiredStep, Ladder
+from ropeteam.escalation.flow import Rule
 
 
-@task()
-def unanswered(concern_id: int, round_: int) -> str:
-    """Not answered in its level's time: re-send it once, then escalate it."""
-    return actions.unanswered_now(concern_id=concern_id, round_=round_)
+class Unanswered(Ladder):
+    """A round per raise, step up or new challenge: re-sent after the level's time, escalated
+    after it again, then whoever it went to is alerted again every such time until someone
+    answers (the acknowledgement) or the raiser resolves it."""
+
+    name = actions.LADDER
+    subject = Concern
+
+    def rule(self, subject_id: int) -> Rule:
+        row = Concern.objects.select_related("team").get(pk=subject_id)
+        wait = actions.times(row.team)[Level(row.level)]
+        return Rule(delays=(wait, wait), repeat_every=wait)
+
+    def fire(self, step: FiredStep) -> None:
+        actions.unanswered_now(
+            concern_id=step.subject_id, round_=step.round, position=step.position, at=step.fired_at
+        )

@@ -255,6 +255,10 @@ VISIT_REPEAT_SECONDS = int(env("ROPETEAM_VISIT_REPEAT_SECONDS", "300"))
 # its recipients are told, and whether the notification quotes it (off: lock screens).
 NOTIFY_AFTER_SECONDS = int(env("ROPETEAM_NOTIFY_AFTER_SECONDS", "60"))
 NOTIFY_MESSAGE_TEXT = env_bool("ROPETEAM_NOTIFY_MESSAGE_TEXT", default=False)
+# An urgent message unread this long is notified again; as long again, and the reader's rope
+# holders and the duty lead are told, again every as long until one acknowledges. A team lead
+# sets their team's own (PUT /api/v1/teams/{id}/urgent-messages/wait); this is the default.
+URGENT_AFTER_SECONDS = int(env("ROPETEAM_URGENT_AFTER_SECONDS", "300"))
 # The VAPID key pair identifies this server to push services; like SECRET_KEY, a generated
 # one is accepted only in demo and development.
 VAPID_KEY_FROM_ENV = bool(env("ROPETEAM_VAPID_PRIVATE_KEY"))

@@ -3,7 +3,8 @@
 Northside has enough for its lead's figures to show (and to show what they hide); Riverside
 has two, too few for figures, as a small team would. Each concern is played through the
 actions people use, then moved back to when it happened. Nothing is left waiting: not on
-anyone's home screen, not in the task queue, not in the servers' event outbox.
+anyone's home screen, not on the escalation engine, not in the task queue, not in the servers'
+event outbox.
 """
 
 import json
@@ -19,9 +20,9 @@ from django_tasks_db.models import DBTaskResult
 from ropeteam.cases.models import Case
 from ropeteam.concerns import actions
 from ropeteam.concerns.models import Concern, Entry
-from ropeteam.concerns.tasks import unanswered
 from ropeteam.conversations.models import Conversation, LiveEvent, Participant
 from ropeteam.demo.concern_stories import STORIES, Step, Story
+from ropeteam.escalation import engine
 from ropeteam.notify.tasks import alert
 from ropeteam.people.models import Team, User
 
@@ -38,7 +39,8 @@ def load_concerns(*, teams: dict[str, Team], users: dict[str, User], rng: random
         )
         played.append(_play(story, teams[story.team], users, raised_at))
     ids = {concern.pk for concern in played}
-    _forget_tasks(ids)
+    _end_chains(ids)
+    _forget_alerts(ids)
     # Registered after every action's own: runs once their events are in the outbox.
     transaction.on_commit(partial(_forget_events, ids))
 
@@ -72,9 +74,11 @@ def _take(step: Step, concern: Concern, *, raiser: User, colleague: User) -> Con
             actor=raiser, concern=concern, resolution=step.choice, text=step.text
         )
     if step.kind == "not_answered":
-        # The deadline as the worker runs it once its time has come.
-        Concern.objects.filter(pk=concern.pk).update(due_at=timezone.now())
-        actions.unanswered_now(concern_id=concern.pk, round_=concern.round)
+        # The chain's step as the worker fires it once its time has come (the demo's own
+        # clock is the dates it writes afterwards, not the engine's).
+        actions.unanswered_now(
+            concern_id=concern.pk, round_=concern.round, position=0, at=timezone.now()
+        )
         return Concern.objects.get(pk=concern.pk)
     assert step.said is not None  # noqa: S101  stepped_up and challenged always say something
     again = actions.step_up if step.kind == "stepped_up" else actions.challenge_again
@@ -105,28 +109,25 @@ def _settle(concern: Concern) -> None:
         members.filter(user_id=concern.escalate_to_id).update(joined_at=first[Entry.Kind.ESCALATED])
 
 
-def _forget_tasks(concern_ids: set[int]) -> None:
-    """Drop the deadlines and alerts the actions enqueued, before anything can run them.
+def _end_chains(concern_ids: set[int]) -> None:
+    """No chain of theirs waits: the worker would otherwise re-send or escalate concerns that
+    closed weeks ago (resolving ends a chain already; this says so for every one of them)."""
+    for concern_id in sorted(concern_ids):
+        engine.cancel(ladder=actions.LADDER, subject_id=concern_id)
 
-    The deadlines would do nothing (`unanswered_now` ignores a resolved concern), but the
-    alerts would reach anyone who turns on notifications before the worker gets to them.
-    """
+
+def _forget_alerts(concern_ids: set[int]) -> None:
+    """Drop the alerts the actions enqueued, before anything can send them: they would reach
+    anyone who turns on notifications before the worker gets to them."""
     waiting = DBTaskResult.objects.filter(
-        status=TaskResultStatus.READY, task_path__in=[unanswered.module_path, alert.module_path]
+        status=TaskResultStatus.READY, task_path=alert.module_path
     )
     ours = [
         pk
-        for pk, path, arguments in waiting.values_list("pk", "task_path", "args_kwargs")
-        if _is_about(path, arguments["args"][0], concern_ids)
+        for pk, arguments in waiting.values_list("pk", "args_kwargs")
+        if any(str(arguments["args"][0]).startswith(f"concern:{c}:") for c in concern_ids)
     ]
     DBTaskResult.objects.filter(pk__in=ours).delete()
-
-
-def _is_about(task_path: str, first: object, concern_ids: set[int]) -> bool:
-    """A deadline's first argument is its concern; an alert's is its topic."""
-    if task_path == unanswered.module_path:
-        return first in concern_ids
-    return any(str(first).startswith(f"concern:{pk}:") for pk in concern_ids)
 
 
 def _forget_events(concern_ids: set[int]) -> None:

@@ -346,6 +346,9 @@ def _alert_text(kind: str, name: str) -> tuple[str, str]:
             "concern_raised": _("%(name)s has raised something with you") % {"name": name},
             "concern_resent": _("%(name)s is still waiting for your response") % {"name": name},
             "concern_escalated": _("A concern raised by %(name)s needs you") % {"name": name},
+            "urgent_unread": _("Urgent: %(name)s’s message to you is still unread")
+            % {"name": name},
+            "urgent_escalated": _("%(name)s has not read an urgent message") % {"name": name},
             "rope_holder_asked": _("%(name)s asked you to hold their rope") % {"name": name},
             "rope_holder_added": _("You now hold %(name)s’s rope") % {"name": name},
             "visit_rope_asked": _("Can you hold %(name)s’s rope on a visit?") % {"name": name},

@@ -1,10 +1,12 @@
 """Web Push subscriptions, a person's channels and the record of notifications, over HTTP."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from ropeteam.notify import actions, queries, vapid
+from ropeteam.notify import actions, queries, urgent, vapid
 from ropeteam.notify.access import access_device, access_subscription
 from ropeteam.notify.schemas import (
     ChannelsOut,
@@ -21,6 +23,9 @@ from ropeteam.notify.schemas import (
     QuietHoursOut,
     TestPushOut,
     UnreachableOut,
+    UnreadUrgentOut,
+    UrgentWaitIn,
+    UrgentWaitOut,
 )
 from ropeteam.people import actions as people
 from ropeteam.people.access import access_team
@@ -179,3 +184,48 @@ def remove_device(request: HttpRequest, device_id: PathId) -> Status[None]:
 def list_unreachable(request: HttpRequest, team_id: PathId) -> list[UnreachableOut]:
     team = access_team(actor(request), team_id, need=Permission.VIEW_ACTIVITY)
     return [UnreachableOut(id=u.pk, name=u.name) for u in queries.unreachable_in(team)]
+
+
+# --- unread urgent messages ----------------------------------------------------------------
+
+
+@router.get(
+    "/teams/{team_id}/urgent-messages/wait",
+    response=UrgentWaitOut,
+    summary="How long an urgent message may stay unread before each step",
+)
+def get_urgent_wait(request: HttpRequest, team_id: PathId) -> UrgentWaitOut:
+    team = access_team(actor(request), team_id)
+    return UrgentWaitOut(wait_seconds=int(urgent.wait_for(team.pk).total_seconds()))
+
+
+@router.put(
+    "/teams/{team_id}/urgent-messages/wait",
+    response=UrgentWaitOut,
+    summary="Set how long an urgent message may stay unread before each step (team lead)",
+)
+def set_urgent_wait(request: HttpRequest, team_id: PathId, payload: UrgentWaitIn) -> UrgentWaitOut:
+    user = actor(request)
+    team = access_team(user, team_id, need=Permission.EDIT_SETTINGS)
+    urgent.set_wait(actor=user, team=team, wait=timedelta(seconds=payload.wait_seconds))
+    return get_urgent_wait(request, team_id)
+
+
+@router.get(
+    "/me/urgent-messages",
+    response=list[UnreadUrgentOut],
+    summary="Unread urgent messages I am told about (as rope holder or duty lead), untaken",
+)
+def my_urgent_messages(request: HttpRequest) -> list[UnreadUrgentOut]:
+    return [UnreadUrgentOut.of(c) for c in urgent.waiting_for(actor(request))]
+
+
+@router.post(
+    "/urgent-messages/{check_id}/acknowledge",
+    response=UnreadUrgentOut,
+    summary="I'll check on them: the others told see it is taken",
+)
+def acknowledge_urgent(request: HttpRequest, check_id: PathId) -> UnreadUrgentOut:
+    user = actor(request)
+    urgent.acknowledge(actor=user, check_id=check_id)
+    return UnreadUrgentOut.of(urgent.access_check(user, check_id))

@@ -137,3 +137,54 @@ class EmailVerification(models.Model):
 
     def __str__(self) -> str:
         return f"e-mail verification {self.pk} of {self.user_id}"
+
+
+class UrgentWait(models.Model):
+    """A team's wait before an unread urgent message is notified again; after as long again
+    the reader's rope holders and the duty lead are told (default: ROPETEAM_URGENT_AFTER_SECONDS).
+    """
+
+    team = models.OneToOneField("people.Team", on_delete=models.CASCADE, related_name="+")
+    wait_seconds = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(wait_seconds__gte=1), name="urgent_wait_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"urgent wait of team {self.team_id}"
+
+
+class UrgentCheck(models.Model):
+    """A reader who had not read an urgent message when their rope holders and the duty lead
+    were told, whom they told, and who said "I'll check on them".
+
+    It holds names and times only through its keys: those told are not in the conversation
+    and must learn nothing of what it says.
+    """
+
+    message = models.ForeignKey("conversations.Message", on_delete=models.CASCADE, related_name="+")
+    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Everyone told about it so far (ids): the only people who see it and may acknowledge it.
+    told = models.JSONField(default=list)
+    escalated_at = models.DateTimeField()
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # The reader read it, or left the team: nothing more is said about them.
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "reader"], name="urgent_check_once"),
+            models.CheckConstraint(
+                condition=Q(acknowledged_by__isnull=True, acknowledged_at__isnull=True)
+                | Q(acknowledged_by__isnull=False, acknowledged_at__isnull=False),
+                name="urgent_check_acknowledged_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"urgent message {self.message_id} unread by {self.reader_id}"

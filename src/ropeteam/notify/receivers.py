@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ropeteam.conversations.live.hub import tell_people
 from ropeteam.notify import tasks
+from ropeteam.notify.urgent import open_chains
 
 
 def schedule_unread_check(sender: Any, messages: list[tuple[int, int, int]], **kwargs: Any) -> None:
@@ -21,6 +22,15 @@ def schedule_unread_check(sender: Any, messages: list[tuple[int, int, int]], **k
     tasks.notify_unread.using(run_after=run_after).enqueue(
         [[int(c), int(s), int(u)] for c, s, u in messages]
     )
+
+
+def open_urgent_chains(
+    sender: Any, urgent: list[tuple[int, int]] | None = None, **kwargs: Any
+) -> None:
+    """Start the unread-urgent ladder for each urgent message, in the storing transaction:
+    its steps commit with the message or not at all."""
+    if urgent:
+        open_chains(urgent=[(int(c), int(s)) for c, s in urgent], now=timezone.now())
 
 
 def tell_new_rope_holders(

@@ -4,7 +4,7 @@ from typing import Annotated
 from ninja import Field, Schema
 
 from ropeteam.notify.flow import Channel, State
-from ropeteam.notify.models import Delivery, PushSubscription
+from ropeteam.notify.models import Delivery, PushSubscription, UrgentCheck
 from ropeteam.notify.queries import device_name_of
 from ropeteam.people.schemas import InputSchema, values_in_place
 
@@ -126,3 +126,45 @@ class ChannelsOut(Schema):
 class UnreachableOut(Schema):
     id: int
     name: str
+
+
+class UrgentWaitIn(InputSchema):
+    wait_seconds: int = Field(
+        ge=1,
+        le=86400,
+        description="Unread this long, an urgent message is notified again; as long again, "
+        "and the reader's rope holders and the duty lead are told.",
+    )
+
+
+class UrgentWaitOut(Schema):
+    wait_seconds: int
+
+
+class UnreadUrgentOut(Schema):
+    """An urgent message someone has not read, as their rope holders and the duty lead see it:
+    who wrote to whom and when, never what it says or where."""
+
+    id: int
+    sender_id: int
+    sender_name: str
+    reader_id: int
+    reader_name: str
+    sent_at: datetime
+    escalated_at: datetime
+    acknowledged_by_id: int | None
+    acknowledged_at: datetime | None
+
+    @staticmethod
+    def of(check: UrgentCheck) -> "UnreadUrgentOut":
+        return UnreadUrgentOut(
+            id=check.pk,
+            sender_id=check.message.sender_id,
+            sender_name=check.message.sender.name,
+            reader_id=check.reader_id,
+            reader_name=check.reader.name,
+            sent_at=check.message.sent_at,
+            escalated_at=check.escalated_at,
+            acknowledged_by_id=check.acknowledged_by_id,
+            acknowledged_at=check.acknowledged_at,
+        )

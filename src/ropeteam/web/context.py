@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from ropeteam.escalation.health import problems
+from ropeteam.notify import urgent
 from ropeteam.people.access import can, current_membership
 from ropeteam.people.flow import Permission, Role
 from ropeteam.people.models import Team, User
@@ -73,6 +74,7 @@ def current_team(request: HttpRequest) -> dict[str, Any]:
         "can_manage_members": team is not None and can(user, team, Permission.MANAGE_MEMBERS),
         "escalations_delayed": _delays_for(user, team),
         "emergencies": emergency.waiting_for(user),
+        "unread_urgent": urgent.waiting_for(user),
     }
 
 

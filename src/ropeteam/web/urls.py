@@ -108,6 +108,7 @@ urlpatterns = [
     path("concerns/<id:concern_id>/step-up/", views.concern_step_up, name="concern_step_up"),
     path("concerns/<id:concern_id>/challenge/", views.concern_challenge, name="concern_challenge"),
     path("concerns/<id:concern_id>/resolve/", views.concern_resolve, name="concern_resolve"),
+    path("concerns/<id:concern_id>/on-it/", views.concern_take_on, name="concern_take_on"),
     path("visits/", views.visit_board, name="visits"),
     path("visits/new/", views.visit_new, name="visit_new"),
     path("visits/chain/", views.visit_chain, name="visit_chain"),

@@ -15,6 +15,7 @@ from ropeteam.web.views.concerns import new as concern_new
 from ropeteam.web.views.concerns import resolve as concern_resolve
 from ropeteam.web.views.concerns import respond as concern_respond
 from ropeteam.web.views.concerns import step_up as concern_step_up
+from ropeteam.web.views.concerns import take_on as concern_take_on
 from ropeteam.web.views.concerns import times as concern_times
 from ropeteam.web.views.conversations import (
     conversation_detail,
@@ -90,6 +91,7 @@ __all__ = [
     "concern_resolve",
     "concern_respond",
     "concern_step_up",
+    "concern_take_on",
     "concern_times",
     "conversation_detail",
     "conversation_list",

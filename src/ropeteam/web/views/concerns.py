@@ -166,12 +166,14 @@ def _thread(me: User, concern: Concern) -> dict[str, Any] | None:
 
 
 def _forms(
-    role: str, concern: Concern, bound: dict[str, forms.BaseForm]
+    role: str, concern: Concern, chase: queries.Chase | None, bound: dict[str, forms.BaseForm]
 ) -> dict[str, forms.BaseForm]:
     """The forms this person may use now; a form sent back with errors stays as it was."""
     shown: dict[str, forms.BaseForm] = {}
     if concern.state == State.RESOLVED:
         return bound
+    if role == "escalated_to" and chase is not None and chase.is_open:
+        shown["take_form"] = forms.Form(prefix="take")
     if role == "colleague" and concern.state == State.RAISED:
         shown["respond_form"] = RespondForm(prefix="respond")
     if role == "raiser":
@@ -188,6 +190,7 @@ def _concern_page(
 ) -> HttpResponse:
     detail = queries.view_concern(viewer=me, concern=concern)
     role = _role(me, concern)
+    chase = queries.chase_of(concern)
     context: dict[str, Any] = {
         "c": concern,
         "turns": [
@@ -198,9 +201,10 @@ def _concern_page(
         "other": concern.colleague if role == "raiser" else concern.raiser,
         "waiting": concern.state == State.RAISED,
         "next_level": Level(concern.level) + 1 if concern.level < Level.ESCALATE else None,
+        "chase": chase,
         "thread": _thread(me, concern),
         "live": {"concern": concern.pk, "state": concern.state, "level": concern.level},
-        **_forms(role, concern, bound),
+        **_forms(role, concern, chase, bound),
     }
     return page(request, "web/concern.html", context)
 
@@ -282,6 +286,20 @@ def challenge(request: HttpRequest, me: User, concern_id: int) -> HttpResponse:
         prefix="challenge",
         act=lambda c, f: actions.challenge_again(actor=me, concern=c, statement=_statement(f)),
         said=lambda _c: _("Challenged again."),
+    )
+
+
+@require_POST
+@signed_in
+def take_on(request: HttpRequest, me: User, concern_id: int) -> HttpResponse:
+    return _post(
+        request,
+        me,
+        concern_id,
+        form_class=forms.Form,
+        prefix="take",
+        act=lambda c, _f: actions.take_on(actor=me, concern=c),
+        said=lambda c: _("Thank you: %(name)s is told you are on it.") % {"name": c.raiser.name},
     )
 
 

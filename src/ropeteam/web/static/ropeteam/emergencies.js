@@ -1,6 +1,7 @@
-// Every signed-in page: emergencies addressed to me appear and go away live. On a `thinking`
-// event about an emergency the page is read again and its emergencies region swapped in,
-// so it shows exactly what a reload would (with the "I'm on it" form and its CSRF token).
+// Every signed-in page: emergencies and unread urgent messages addressed to me appear and go
+// away live. On a `thinking` event about an emergency, or an `urgent` event, the page is read
+// again and its emergencies region swapped in, so it shows exactly what a reload would (with
+// the "I'm on it" or "I'll check on them" form and its CSRF token).
 
 const KINDS = new Set(["emergency", "emergency_acknowledged"]);
 
@@ -38,6 +39,8 @@ export function wireEmergencies(client) {
   client.addEventListener("thinking", ({ detail }) => {
     if (KINDS.has(detail.event)) refresh();
   });
+  // An urgent message unread by someone whose rope I hold: shown, taken, or read.
+  client.addEventListener("urgent", () => refresh());
   // Events sent while there was no socket are not replayed: read the page again on connect.
   let connected = false;
   client.addEventListener("connection", ({ detail }) => {

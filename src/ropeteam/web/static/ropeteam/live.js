@@ -11,6 +11,7 @@
 //   thinking    the `thinking` frame
 //   visit       the `visit` frame (ids, state and times of a field visit; never where)
 //   concern     the `concern` frame (ids, level and state of a concern; never its words)
+//   urgent      the `urgent` frame (an urgent message unread by someone whose rope I hold)
 
 export const DATABASE = "ropeteam";
 const DATABASE_VERSION = 1;
@@ -367,6 +368,7 @@ export class LiveClient extends EventTarget {
       thinking: () => this.emit("thinking", frame),
       visit: () => this.emit("visit", frame),
       concern: () => this.emit("concern", frame),
+      urgent: () => this.emit("urgent", frame),
       error: () => this.refused(frame),
     }[frame.type];
     // Frame types this client does not know are ignored (protocol.md, "Versions").
