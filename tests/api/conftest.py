@@ -29,7 +29,8 @@ from ropeteam.people import actions as people
 from ropeteam.people import queries
 from ropeteam.people.models import DutyShift, Invitation, User
 from ropeteam.thinking import actions as thinking
-from ropeteam.thinking.models import Consultation, Waits
+from ropeteam.thinking.flow import Step
+from ropeteam.thinking.models import AgendaItem, Consultation, Waits
 from ropeteam.visits import actions as visits
 from ropeteam.visits.models import ChainSettings, Escalation, Visit
 from tests.conftest import World
@@ -144,6 +145,26 @@ def consultation(world: World) -> Consultation:
 
 
 @pytest.fixture
+def agenda_item(world: World) -> AgendaItem:
+    """jo's Thinking Together with morgan, taken to supervision: an item for priya."""
+    asked = thinking.request_help(
+        actor=world.jo,
+        team=world.northside,
+        task="understanding",
+        urgency="today",
+        mode="phone",
+        ask=thinking.Ask("named", world.morgan.pk),
+    )
+    accepted = thinking.accept(actor=world.morgan, consultation=asked)
+    for step in (Step.STATE, Step.MENTALIZE, Step.RETURN):
+        accepted = thinking.move(actor=world.jo, consultation=accepted, step=step)
+    thinking.record_outcome(
+        actor=world.jo, consultation=accepted, met="partly", next_step="supervision"
+    )
+    return AgendaItem.objects.get(consultation=accepted)
+
+
+@pytest.fixture
 def visit(world: World) -> Visit:
     """sam out on a visit with jo holding the rope; the chain has alerted jo already."""
     started = visits.start_visit(
@@ -201,6 +222,7 @@ def northside_ids(
     visit: Visit,
     concern: Concern,
     urgent_check: UrgentCheck,
+    agenda_item: AgendaItem,
 ) -> Ids:
     """Ids of real Northside things, named as the OpenAPI path parameters are."""
     return {
@@ -214,6 +236,7 @@ def northside_ids(
         "escalation_id": Escalation.objects.filter(visit=visit).order_by("step").last().pk,  # type: ignore[union-attr]
         "concern_id": concern.pk,
         "check_id": urgent_check.pk,
+        "agenda_item_id": agenda_item.pk,
     }
 
 
@@ -233,6 +256,7 @@ def northside_state(world: World) -> tuple[object, ...]:
             )
         ),
         Waits.objects.filter(team=world.northside).count(),
+        list(AgendaItem.objects.filter(team=world.northside).values_list("pk", "handled_at")),
         list(
             Visit.objects.filter(team=world.northside).values_list(
                 "pk", "state", "rope_holder_id", "expected_end", "round", "alarm_at", "ended_at"

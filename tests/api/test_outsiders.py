@@ -117,6 +117,8 @@ NORTHSIDE_ROUTES: list[Route] = [
         lambda ids, w: {"met": "yes", "next_step": "close"},
     ),
     ("PUT", "/thinking/{consultation_id}/shared", lambda ids, w: {"shared": True}),
+    ("GET", "/teams/{team_id}/agenda-items", None),
+    ("POST", "/agenda-items/{agenda_item_id}/handled", None),
     ("GET", "/teams/{team_id}/visits", None),
     (
         "POST",
@@ -236,6 +238,7 @@ def test_the_outsider_walk_covers_every_team_case_consultation_visit_and_concern
                 "visit_id",
                 "escalation_id",
                 "concern_id",
+                "agenda_item_id",
                 "check_id",
             )
         )

@@ -7,9 +7,9 @@ supervision; anyone else, in the team or not, gets the 404 of a missing one.
 from django.utils.translation import gettext as _
 
 from ropeteam.core.errors import NotFound
-from ropeteam.people.access import AnyUser, current_membership
-from ropeteam.people.flow import Role
-from ropeteam.thinking.models import Consultation
+from ropeteam.people.access import AnyUser, access_team, current_membership
+from ropeteam.people.flow import Permission, Role
+from ropeteam.thinking.models import AgendaItem, Consultation
 
 
 def access_consultation(user: AnyUser, consultation_id: int) -> Consultation:
@@ -42,3 +42,16 @@ def is_in(user: AnyUser, consultation: Consultation) -> bool:
     if user.pk in (consultation.seeker_id, consultation.helper_id):
         return True
     return consultation.others.filter(user_id=user.pk).exists()
+
+
+def access_agenda_item(user: AnyUser, item_id: int) -> AgendaItem:
+    """An item for supervision or the team meeting, for the team's leads (others in the team
+    get a 403; anyone else the 404 of a missing one)."""
+    item = AgendaItem.objects.select_related("team").filter(pk=item_id).first()
+    if item is None or not user.is_authenticated:
+        raise NotFound(_("No such agenda item."))
+    try:
+        access_team(user, item.team_id, need=Permission.VIEW_ACTIVITY)
+    except NotFound:
+        raise NotFound(_("No such agenda item.")) from None
+    return item

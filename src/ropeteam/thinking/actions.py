@@ -27,6 +27,7 @@ from ropeteam.people.models import Membership, Team, User
 from ropeteam.thinking import emergency, flow
 from ropeteam.thinking.flow import Circle, Met, Mode, NextStep, Refused, State, Step, Task, Urgency
 from ropeteam.thinking.models import (
+    AgendaItem,
     AgreedAction,
     Asked,
     Consultation,
@@ -627,6 +628,7 @@ def record_outcome(
         except Refused as error:
             raise _refused(error) from None
         _store_outcome(row, outcome, product=product, notes=notes, actions=actions)
+        _raise_agenda_item(row, next_value, actor)
         record(
             actor=actor,
             action="thinking.closed",
@@ -670,6 +672,38 @@ def _store_outcome(
         )
         for a in actions
     )
+
+
+def _raise_agenda_item(row: Consultation, next_step: NextStep, actor: User) -> None:
+    """Supervision or the team meeting: an item the team lead sees listed until taken."""
+    kind = flow.AGENDA_OF.get(next_step)
+    if kind is not None:
+        AgendaItem.objects.create(
+            team_id=row.team_id,
+            kind=kind,
+            consultation=row,
+            case_id=row.case_id,
+            raised_by=actor,
+            created_at=timezone.now(),
+        )
+
+
+def mark_taken(*, actor: User, item: AgendaItem) -> AgendaItem:
+    """The lead has taken an item to supervision or the team meeting: it leaves their list."""
+    require(actor, item.team, Permission.VIEW_ACTIVITY)
+    with transaction.atomic():
+        row = AgendaItem.objects.select_for_update().get(pk=item.pk)
+        if row.handled_at is None:  # a second press changes nothing
+            row.handled_at = timezone.now()
+            row.save(update_fields=["handled_at"])
+            record(
+                actor=actor,
+                action="thinking.agenda_item_taken",
+                target=row,
+                team_id=row.team_id,
+                data={"kind": row.kind, "consultation": row.consultation_id},
+            )
+    return row
 
 
 def _carry_on(
@@ -798,6 +832,7 @@ def quick_record(
             notes=notes.strip()[:MAX_NOTES],
             actions=[],
         )
+        _raise_agenda_item(row, next_value, actor)
         record(actor=actor, action="thinking.recorded", target=row, team_id=team.pk)
     return row
 

@@ -12,12 +12,13 @@ from ropeteam.people.auth import actor
 from ropeteam.people.flow import Permission
 from ropeteam.people.schemas import PathId
 from ropeteam.thinking import actions, emergency, queries
-from ropeteam.thinking.access import access_consultation
+from ropeteam.thinking.access import access_agenda_item, access_consultation
 from ropeteam.thinking.flow import Urgency
 from ropeteam.thinking.models import AgreedAction
 from ropeteam.thinking.schemas import (
     ActionOut,
     ActivityOut,
+    AgendaItemOut,
     ConsultationOut,
     DeclineIn,
     DetailOut,
@@ -314,3 +315,27 @@ def complete(request: HttpRequest, action_id: PathId) -> ActionOut:
     if action is None:
         raise NotFound(_("No such action."))
     return ActionOut.of(actions.complete_action(actor=user, action=action))
+
+
+@router.get(
+    "/teams/{team_id}/agenda-items",
+    response=list[AgendaItemOut],
+    summary="Items for supervision or the team meeting, raised at step 4 (team lead)",
+)
+def agenda_items(
+    request: HttpRequest, team_id: PathId, include_taken: bool = False
+) -> list[AgendaItemOut]:
+    user = actor(request)
+    team = access_team(user, team_id, need=Permission.VIEW_ACTIVITY)
+    return [AgendaItemOut.of(a) for a in queries.agenda(user, team, handled=include_taken)]
+
+
+@router.post(
+    "/agenda-items/{agenda_item_id}/handled",
+    response=AgendaItemOut,
+    summary="Mark an item taken to supervision or the team meeting (team lead)",
+)
+def agenda_item_taken(request: HttpRequest, agenda_item_id: PathId) -> AgendaItemOut:
+    user = actor(request)
+    item = actions.mark_taken(actor=user, item=access_agenda_item(user, agenda_item_id))
+    return AgendaItemOut.of(queries.agenda_entry(user, item))

@@ -76,8 +76,20 @@ class NextStep(StrEnum):
 
 # Next steps that act: they bring more people in at once.
 ACTING_NEXT_STEPS = frozenset({NextStep.WIDEN, NextStep.EMERGENCY})
+
+
+class AgendaKind(StrEnum):
+    """Where an item raised at step 4 is taken: the lead lists it until it is taken."""
+
+    SUPERVISION = "supervision"
+    TEAM_MEETING = "team_meeting"
+
+
 # Next steps that leave an item for the team lead's supervision or team meeting agenda.
-AGENDA_NEXT_STEPS = frozenset({NextStep.SUPERVISION, NextStep.TEAM_MEETING})
+AGENDA_OF = {
+    NextStep.SUPERVISION: AgendaKind.SUPERVISION,
+    NextStep.TEAM_MEETING: AgendaKind.TEAM_MEETING,
+}
 
 STEADINESS = range(11)  # "how steady do I feel", 0 to 10
 

@@ -8,7 +8,17 @@ from ropeteam.conversations.models import Conversation
 from ropeteam.core.choices import choices_of
 from ropeteam.core.crypto import EncryptedTextField
 from ropeteam.people.models import Team
-from ropeteam.thinking.flow import Circle, Met, Mode, NextStep, State, Step, Task, Urgency
+from ropeteam.thinking.flow import (
+    AgendaKind,
+    Circle,
+    Met,
+    Mode,
+    NextStep,
+    State,
+    Step,
+    Task,
+    Urgency,
+)
 
 
 class Consultation(models.Model):
@@ -168,3 +178,37 @@ class Waits(models.Model):
 
     def __str__(self) -> str:
         return f"waits for {self.team}"
+
+
+class AgendaItem(models.Model):
+    """A Thinking Together whose next step is formal supervision or the next team meeting: the
+    team lead sees it listed until they mark it taken (a later issue makes agendas of them).
+
+    No words of its own: what it is about is the consultation's task sentence, kept encrypted
+    there and read only as the consultation's access rules allow.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="agenda_items")
+    kind = models.CharField(max_length=16, choices=choices_of(AgendaKind))
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="agenda_items"
+    )
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # An outcome is recorded once, so a consultation raises one item at most.
+            models.UniqueConstraint(fields=["consultation"], name="agenda_item_once"),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in AgendaKind]), name="agenda_item_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} item {self.pk}"

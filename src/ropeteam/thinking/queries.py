@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from statistics import median
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from ropeteam.audit.log import record_read
@@ -14,8 +14,15 @@ from ropeteam.people import queries as people
 from ropeteam.people.flow import Role
 from ropeteam.people.models import Membership, Team, User
 from ropeteam.thinking.access import is_in
-from ropeteam.thinking.flow import State
-from ropeteam.thinking.models import AgreedAction, Asked, Consultation, Participant, StepChange
+from ropeteam.thinking.flow import AgendaKind, State
+from ropeteam.thinking.models import (
+    AgendaItem,
+    AgreedAction,
+    Asked,
+    Consultation,
+    Participant,
+    StepChange,
+)
 
 
 def asked_of(user: User, team: Team) -> QuerySet[Consultation]:
@@ -184,3 +191,50 @@ def activity(team: Team, *, days: int = 28) -> Activity:
         median_response_seconds=median(responses) if responses else None,
         mean_steadiness_change=sum(changes) / len(changes) if changes else None,
     )
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """An item for supervision or the team meeting as the lead sees it listed."""
+
+    item: AgendaItem
+    can_open: bool  # the lead may read the consultation (access_consultation's rules)
+
+
+def agenda(
+    viewer: User, team: Team, *, kind: AgendaKind | None = None, handled: bool = False
+) -> list[Agenda]:
+    """Items raised at step 4 for the team lead, newest first: those not yet taken, or all."""
+    rows = AgendaItem.objects.filter(team=team)
+    if kind is not None:
+        rows = rows.filter(kind=kind)
+    if not handled:
+        rows = rows.filter(handled_at__isnull=True)
+    return _as_seen_by(viewer, rows.order_by("-created_at", "-id")[:200])
+
+
+def agenda_entry(viewer: User, item: AgendaItem) -> Agenda:
+    """One item as the lead sees it listed."""
+    (entry,) = _as_seen_by(viewer, AgendaItem.objects.filter(pk=item.pk))
+    return entry
+
+
+def _as_seen_by(viewer: User, rows: QuerySet[AgendaItem]) -> list[Agenda]:
+    """Whether the lead may open each item's consultation, by access_consultation's rules, in
+    the same query: the list never widens who reads a Thinking Together."""
+    rows = rows.select_related("consultation", "raised_by", "case").annotate(
+        is_in=Exists(
+            Participant.objects.filter(consultation=OuterRef("consultation"), user=viewer)
+        ),
+        was_asked=Exists(Asked.objects.filter(consultation=OuterRef("consultation"), user=viewer)),
+    )
+    return [
+        Agenda(
+            item=row,
+            can_open=row.consultation.shared_for_supervision
+            or viewer.pk in (row.consultation.seeker_id, row.consultation.helper_id)
+            or bool(row.is_in)
+            or bool(row.was_asked),
+        )
+        for row in rows
+    ]

@@ -6,9 +6,9 @@ from ninja import Field, Schema
 from ropeteam.escalation.models import Chain
 from ropeteam.people.schemas import InputSchema, Moment, RowId, values_in_place
 from ropeteam.thinking.actions import MAX_ACTIONS, MAX_INVITED, MAX_NOTE, MAX_NOTES
-from ropeteam.thinking.flow import Met, Mode, NextStep, State, Step, Task, Urgency
+from ropeteam.thinking.flow import AgendaKind, Met, Mode, NextStep, State, Step, Task, Urgency
 from ropeteam.thinking.models import AgreedAction, Consultation
-from ropeteam.thinking.queries import Activity, Detail
+from ropeteam.thinking.queries import Activity, Agenda, Detail
 
 Steadiness = Field(None, ge=0, le=10, description="How steady I feel, 0 to 10.")
 
@@ -283,4 +283,42 @@ class EmergencyOut(Schema):
             declared_at=chain.opened_at,
             acknowledged_by=chain.acknowledged_by_id,
             acknowledged_at=chain.acknowledged_at,
+        )
+
+
+class AgendaItemOut(Schema):
+    """A Thinking Together to take to formal supervision or the next team meeting."""
+
+    id: int
+    team_id: int
+    kind: AgendaKind
+    consultation_id: int
+    case_id: int | None
+    raised_by_id: int
+    raised_by: str
+    created_at: datetime
+    handled_at: datetime | None
+    task: Task
+    can_open: bool = Field(
+        description="Whether you may read the Thinking Together (you were in it or asked, "
+        "or the help-seeker shared it for supervision)."
+    )
+    task_note: str | None = Field(description="Only when can_open.")
+
+    @staticmethod
+    def of(a: Agenda) -> "AgendaItemOut":
+        item, consultation = a.item, a.item.consultation
+        return AgendaItemOut(
+            id=item.pk,
+            team_id=item.team_id,
+            kind=AgendaKind(item.kind),
+            consultation_id=item.consultation_id,
+            case_id=item.case_id,
+            raised_by_id=item.raised_by_id,
+            raised_by=item.raised_by.name,
+            created_at=item.created_at,
+            handled_at=item.handled_at,
+            task=Task(consultation.task),
+            can_open=a.can_open,
+            task_note=consultation.task_note if a.can_open else None,
         )

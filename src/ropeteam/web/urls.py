@@ -99,6 +99,11 @@ urlpatterns = [
         name="emergency_acknowledge",
     ),
     path("thinking/actions/<id:action_id>/done/", views.thinking_action_done, name="action_done"),
+    path(
+        "thinking/agenda/<id:item_id>/taken/",
+        views.thinking_agenda_taken,
+        name="thinking_agenda_taken",
+    ),
     path("concerns/", views.concern_list, name="concerns"),
     path("concerns/new/", views.concern_new, name="concern_new"),
     path("concerns/activity/", views.concern_activity, name="concern_activity"),

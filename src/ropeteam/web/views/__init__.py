@@ -52,6 +52,7 @@ from ropeteam.web.views.team import (
 from ropeteam.web.views.thinking import accept as thinking_accept
 from ropeteam.web.views.thinking import action_done as thinking_action_done
 from ropeteam.web.views.thinking import activity as thinking_activity
+from ropeteam.web.views.thinking import agenda_taken as thinking_agenda_taken
 from ropeteam.web.views.thinking import ask as thinking_ask
 from ropeteam.web.views.thinking import cancel as thinking_cancel
 from ropeteam.web.views.thinking import decline as thinking_decline
@@ -125,6 +126,7 @@ __all__ = [
     "thinking_accept",
     "thinking_action_done",
     "thinking_activity",
+    "thinking_agenda_taken",
     "thinking_ask",
     "thinking_cancel",
     "thinking_decline",

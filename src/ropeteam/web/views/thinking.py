@@ -25,8 +25,8 @@ from ropeteam.people.access import can
 from ropeteam.people.flow import Permission
 from ropeteam.people.models import Team, User
 from ropeteam.thinking import actions, emergency, queries
-from ropeteam.thinking.access import access_consultation
-from ropeteam.thinking.flow import Circle, Mode, NextStep, State, Step, next_circle
+from ropeteam.thinking.access import access_agenda_item, access_consultation
+from ropeteam.thinking.flow import AgendaKind, Circle, Mode, NextStep, State, Step, next_circle
 from ropeteam.thinking.models import Consultation
 from ropeteam.web import labels
 from ropeteam.web.decorators import in_team, signed_in
@@ -439,5 +439,16 @@ def activity(request: HttpRequest, me: User, team: Team) -> HttpResponse:
         "by_mode": [(labels.MODE.get(k, k), n) for k, n in figures.by_mode.items()],
         "by_met": [(labels.MET.get(k, k), n) for k, n in figures.by_met.items()],
         "by_next_step": [(labels.NEXT_STEP.get(k, k), n) for k, n in figures.by_next_step.items()],
+        "for_supervision": queries.agenda(me, team, kind=AgendaKind.SUPERVISION),
+        "for_team_meeting": queries.agenda(me, team, kind=AgendaKind.TEAM_MEETING),
     }
     return page(request, "web/thinking_activity.html", context)
+
+
+@require_POST
+@signed_in
+def agenda_taken(request: HttpRequest, me: User, item_id: int) -> HttpResponse:
+    """The lead took an item to supervision or the team meeting: it leaves the list."""
+    actions.mark_taken(actor=me, item=access_agenda_item(me, item_id))
+    messages.success(request, _("Marked as taken."))
+    return redirect(reverse("web:thinking_activity") + "#agenda")
