@@ -98,6 +98,11 @@ urlpatterns = [
         views.emergency_acknowledge,
         name="emergency_acknowledge",
     ),
+    path(
+        "urgent-messages/<id:check_id>/acknowledge/",
+        views.urgent_acknowledge,
+        name="urgent_acknowledge",
+    ),
     path("thinking/actions/<id:action_id>/done/", views.thinking_action_done, name="action_done"),
     path(
         "thinking/agenda/<id:item_id>/taken/",

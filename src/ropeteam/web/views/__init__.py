@@ -64,6 +64,7 @@ from ropeteam.web.views.thinking import outcome as thinking_outcome
 from ropeteam.web.views.thinking import quick as thinking_quick
 from ropeteam.web.views.thinking import session as thinking_session
 from ropeteam.web.views.thinking import share as thinking_share
+from ropeteam.web.views.urgent import acknowledge as urgent_acknowledge
 from ropeteam.web.views.visits import acknowledge as visit_acknowledge
 from ropeteam.web.views.visits import alarm as visit_alarm
 from ropeteam.web.views.visits import board as visit_board
@@ -140,6 +141,7 @@ __all__ = [
     "thinking_share",
     "token_revoke",
     "tokens",
+    "urgent_acknowledge",
     "visit_acknowledge",
     "visit_alarm",
     "visit_board",
