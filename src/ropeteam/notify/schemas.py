@@ -1,7 +1,9 @@
 from datetime import datetime, time
 from typing import Annotated
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
+from pydantic import field_validator
 
 from ropeteam.notify.flow import Channel, State
 from ropeteam.notify.models import Delivery, PushSubscription, UrgentCheck
@@ -86,6 +88,15 @@ class PhoneIn(InputSchema):
 class QuietHoursIn(InputSchema):
     starts: time = Field(description="Local time, e.g. 22:00")
     ends: time = Field(description="Local time, e.g. 07:00; earlier than starts: next day")
+
+    @field_validator("starts", "ends")
+    @classmethod
+    def _local(cls, value: time) -> time:
+        # Quiet hours are the person's own clock times; an offset ("22:00+02:00") names no
+        # such time and no database stores it in a time column (it was a 500).
+        if value.tzinfo is not None:
+            raise ValueError(_("Give a time of day without a time zone, e.g. 22:00."))
+        return value
 
 
 class QuietHoursOut(Schema):
