@@ -115,8 +115,12 @@ def cancel(*, ladder: str, subject_id: int) -> bool:
     return _end(ladder, subject_id, ChainState.CANCELLED)
 
 
-def acknowledge(*, ladder: str, subject_id: int, by: User) -> bool:
-    """A human has taken it: the open chain stops, and says who."""
+def acknowledge(*, ladder: str, subject_id: int, by: User | None) -> bool:
+    """A human has taken it: the open chain stops, and says who.
+
+    `by` is None for a human without an account (an organisation's out-of-hours contact
+    confirming by an e-mailed link); the domain records who that was on its own rows.
+    """
     return _end(ladder, subject_id, ChainState.ACKNOWLEDGED, by=by)
 
 
