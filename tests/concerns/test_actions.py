@@ -93,11 +93,12 @@ def test_a_probe_reaches_the_colleague_with_a_deadline_and_stays_between_the_two
     assert concern.direction == Direction.UPWARD
     assert concern.due_at is not None
     assert timedelta(hours=23) < concern.due_at - before <= timedelta(hours=24, seconds=5)
-    # Its deadline is a chain on the escalation engine: re-send, then escalate, a wait apart.
+    # Its deadline is a chain on the escalation engine: the re-send, whose repeats (each a
+    # full wait after the one before fired) escalate it, then alert the lead again.
     chain = chain_of(concern)
     assert (chain.round, chain.state, chain.repeat_seconds) == (1, ChainState.OPEN, 24 * 3600)
     dues = list(chain.steps.order_by("position").values_list("due_at", flat=True))
-    assert dues == [concern.due_at, concern.due_at + timedelta(hours=24)]
+    assert dues == [concern.due_at]
     members = set(
         ConversationMember.objects.filter(conversation=concern.conversation).values_list(
             "user_id", flat=True
@@ -119,6 +120,10 @@ def test_unanswered_it_is_resent_once_then_escalated_to_the_lead(world: World) -
     assert fire(concern) == "resent"
     concern.refresh_from_db()
     assert concern.escalated_at is None and concern.resent
+    # Morgan gets the full time again from the re-send, however late it fired.
+    resent, escalation = chain_of(concern).steps.order_by("position")
+    assert resent.fired_at is not None
+    assert concern.due_at == escalation.due_at == resent.fired_at + timedelta(hours=24)
     assert fire(concern) == "escalated"
     concern.refresh_from_db()
     assert concern.escalated_at is not None
@@ -151,7 +156,7 @@ def test_once_escalated_the_lead_is_alerted_again_until_she_is_on_it(world: Worl
     chain = chain_of(concern)
     assert steps_of(chain) == [
         (0, StepState.FIRED, False),
-        (1, StepState.FIRED, False),
+        (1, StepState.FIRED, True),
         (2, StepState.FIRED, True),
         (3, StepState.FIRED, True),
         (4, StepState.FIRED, True),
@@ -207,7 +212,7 @@ def test_resolving_cancels_the_chain_and_nothing_fires_after(world: World) -> No
     actions.resolve(actor=world.alex, concern=concern, resolution="resolved", text="Sorted")
     chain = chain_of(concern)
     assert (chain.state, chain.acknowledged_by_id) == (ChainState.CANCELLED, None)
-    assert steps_of(chain) == [(0, StepState.FIRED, False), (1, StepState.CANCELLED, False)]
+    assert steps_of(chain) == [(0, StepState.FIRED, False), (1, StepState.CANCELLED, True)]
     assert engine.run_due(now=timezone.now() + timedelta(days=30)) == 0
     concern.refresh_from_db()
     assert (concern.escalated_at, concern.due_at) == (None, None)
@@ -224,7 +229,7 @@ def test_a_step_that_is_not_due_or_of_an_old_round_does_nothing(world: World) ->
     # The round before is cancelled as a whole: its escalation never fires.
     first, second = Chain.objects.filter(subject_id=concern.pk).order_by("round")
     assert (first.round, first.state, second.round) == (1, ChainState.CANCELLED, 2)
-    assert steps_of(first) == [(0, StepState.FIRED, False), (1, StepState.CANCELLED, False)]
+    assert steps_of(first) == [(0, StepState.FIRED, False), (1, StepState.CANCELLED, True)]
     assert (
         actions.unanswered_now(concern_id=concern.pk, round_=1, position=1, at=timezone.now()) == ""
     )  # a step of the old round that raced the step up

@@ -25,6 +25,7 @@ from ropeteam.conversations import actions as conversations
 from ropeteam.conversations.live.hub import tell_people
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound, parse_choice
 from ropeteam.escalation import engine
+from ropeteam.escalation.flow import ChainState, repeat_at
 from ropeteam.escalation.models import Chain
 from ropeteam.notify.tasks import alert_later
 from ropeteam.people.access import current_membership, require
@@ -553,7 +554,7 @@ def unanswered_now(*, concern_id: int, round_: int, position: int, at: datetime)
             _entry(row, Entry.Kind.RESENT, None)
             record(actor=None, action="concerns.resent", target=row, team_id=row.team_id)
             _alert(row, "concern_resent", {row.colleague_id}, row.raiser_id)
-            row.due_at = engine.next_due(ladder=LADDER, subject_id=row.pk)
+            row.due_at = _next_repeat(row, at)
         else:
             # Escalated now (by `_store`), or already: then whoever it went to is alerted again.
             row.due_at = None
@@ -563,6 +564,16 @@ def unanswered_now(*, concern_id: int, round_: int, position: int, at: datetime)
         row.save()
         _tell(row, happened)
     return happened
+
+
+def _next_repeat(row: Concern, at: datetime) -> datetime | None:
+    """When the step firing now comes again (the engine adds it once the handler returns)."""
+    repeat = (
+        Chain.objects.filter(ladder=LADDER, subject_id=row.pk, state=ChainState.OPEN)
+        .values_list("repeat_seconds", flat=True)
+        .first()
+    )
+    return repeat_at(timedelta(seconds=repeat), at) if repeat is not None else None
 
 
 def _remind(row: Concern, position: int) -> None:

@@ -37,13 +37,9 @@ def forwards(apps, schema_editor):
         chain = Chain.objects.create(
             ladder=LADDER, subject_id=row.pk, round=row.round, repeat_seconds=seconds, opened_at=now
         )
-        first = row.due_at or now + wait
-        # Not yet re-sent: the re-send, then the escalation. Re-sent: what comes next (the
-        # escalation, or an alert again to whoever it already went to).
-        dues = [first, first + wait] if not row.resent else [first]
-        Step.objects.bulk_create(
-            Step(chain=chain, position=i, due_at=at) for i, at in enumerate(dues)
-        )
+        # What comes next (the re-send, the escalation, or an alert again to whoever it
+        # already went to); its repeats follow from when it fires.
+        Step.objects.create(chain=chain, position=0, due_at=row.due_at or now + wait)
 
 
 class Migration(migrations.Migration):
