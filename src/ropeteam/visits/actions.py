@@ -4,7 +4,11 @@ A visit's deadlines run on the escalation engine (ADR 0007), as two ladders (`ta
 - `visits.chain`: a round per expected end (starting opens round 1, each extension the next
   from the new end, which cancels the last), its steps the team's chain times, the last step
   repeating until a human says "I'm on it"; ending the visit cancels it;
-- `visits.rope`: the rope holder asked has `ROPE_WAIT` to accept before the next is asked.
+- `visits.rope`: the rope holder asked has `ROPE_WAIT` to accept before the next is asked;
+- `visits.alarm`: the alarm alerts at once (in the action), then again every repeat interval,
+  widening (`ALARM_WIDENS`), until a human says "I'm on it". Only that silences it: ending
+  the visit does not, since a worker who pressed the alarm and then "ended" may be under
+  duress.
 The engine fires each step once; the unique (visit, round, step) of `Escalation` is a second
 guard, so a step that somehow ran twice still tells nobody twice.
 """
@@ -40,6 +44,12 @@ MAX_VISIT = timedelta(hours=12)
 ROPE_WAIT = timedelta(minutes=5)  # the rope holder has this long to accept before the next
 CHAIN = "visits.chain"  # the ladder of a visit's escalation steps
 ROPE = "visits.rope"  # the ladder of asking rope holders in turn
+ALARM_CHAIN = "visits.alarm"  # the ladder of an alarm alerting again until someone has it
+# Who an alarm's repeats add to those it told (the rope holder and the duty lead): from the
+# first repeat the team's leads, from the second the organisation's out-of-hours contact
+# (e-mailed, and alerted if a person with an account). Each repeat tells everyone told so far.
+ALARM_TEAM_LEADS_AT = 1
+ALARM_OUT_OF_HOURS_AT = 2
 
 
 def repeat_every() -> timedelta:
@@ -405,19 +415,21 @@ def _worker_says(
 
 
 def raise_alarm(*, actor: User, visit: Visit) -> Escalation:
-    """The big button: the rope holder and the duty lead are alerted together, at once.
+    """The big button: the rope holder and the duty lead are alerted together, at once, and
+    again (widening) every repeat interval until someone says "I'm on it".
 
-    Pressing it again (or a phone resending it after a dead zone) is the same alarm.
+    Pressing it again (or a phone resending it after a dead zone, even once the visit has
+    ended) is the same alarm: it neither alerts again nor restarts the repeats.
     """
     with transaction.atomic():
         row, session = _locked(visit.pk)
+        existing = row.escalations.filter(step=ALARM).first()
+        if existing is not None and actor.pk == row.worker_id:
+            return existing
         try:
             session = flow.raise_alarm(session, by=actor.pk, now=timezone.now())
         except Refused as error:
             raise _refused(error) from None
-        existing = row.escalations.filter(step=ALARM).first()
-        if existing is not None:
-            return existing
         _save(row, session)
         now = session.alarm_at or timezone.now()
         told = _ids(row.rope_holder_id, _duty_lead(row.team, now))
@@ -430,6 +442,8 @@ def raise_alarm(*, actor: User, visit: Visit) -> Escalation:
             told=sorted(told),
             channels=["in_app"],
         )
+        # The first alert is the one above, never a step: it must not wait for the worker.
+        engine.open_chain(ladder=ALARM_CHAIN, subject_id=row.pk, round=1, start_at=now)
         record(
             actor=actor,
             action="visits.alarm",
@@ -455,7 +469,7 @@ def _told_at(row: Visit, step: Step, now: datetime) -> tuple[set[int], str]:
     return _team_leads(row.team_id) | contact, organisation.out_of_hours_contact
 
 
-def _email_out_of_hours(row: Visit) -> bool:
+def _email_out_of_hours(row: Visit, kind: str = "visit_overdue") -> bool:
     """E-mail the organisation's out-of-hours address (after commit): who is overdue and a
     link to the visit board, never where; whether there is an address to e-mail."""
     organisation = row.team.organisation
@@ -466,7 +480,7 @@ def _email_out_of_hours(row: Visit) -> bool:
             "until someone does."
         ) % {"organisation": organisation.name, "n": _minutes(repeat_every())}
     alert_address_later(
-        kind="visit_overdue",
+        kind=kind,
         about_id=row.worker_id,
         to=organisation.out_of_hours_email,
         path="/visits/",
@@ -586,6 +600,45 @@ def alert_again(*, visit_id: int, round: int, times: int, now: datetime) -> None
     _email_out_of_hours(row)
 
 
+def _widened(row: Visit, told: set[int], times: int) -> set[int]:
+    """Those an alarm tells at its `times`-th repeat (see ALARM_TEAM_LEADS_AT)."""
+    organisation = row.team.organisation
+    if times >= ALARM_TEAM_LEADS_AT:
+        told |= _team_leads(row.team_id)
+    if times >= ALARM_OUT_OF_HOURS_AT:
+        told |= _ids(organisation.out_of_hours_person_id)
+    return told - {row.worker_id}
+
+
+def alarm_again(*, visit_id: int, times: int, now: datetime) -> None:
+    """Nobody has said "I'm on it" to the alarm: everyone told is alerted again, the circle
+    widening at set repeats. Whether the visit has ended does not matter.
+
+    Run by the engine (ladder `visits.alarm`) in its transaction, with the visit locked.
+    """
+    row = Visit.objects.select_related("team__organisation").filter(pk=visit_id).first()
+    alarm = Escalation.objects.filter(visit_id=visit_id, step=ALARM).first() if row else None
+    if row is None or alarm is None or alarm.acknowledged_at is not None:
+        engine.cancel(ladder=ALARM_CHAIN, subject_id=visit_id)  # nothing left to alert about
+        return
+    told = _widened(row, set(alarm.told), times)
+    alarm.told, alarm.repeats, alarm.alerted_again_at = sorted(told), times, now
+    if times >= ALARM_OUT_OF_HOURS_AT:
+        alarm.out_of_hours = row.team.organisation.out_of_hours_contact
+        if _email_out_of_hours(row, "visit_alarm") and "email" not in alarm.channels:
+            alarm.channels = [*alarm.channels, "email"]
+    alarm.save(update_fields=["told", "repeats", "alerted_again_at", "out_of_hours", "channels"])
+    record(
+        actor=None,
+        action="visits.alarm_repeated",
+        target=row,
+        team_id=row.team_id,
+        data={"times": times, "told": alarm.told},
+    )
+    _tell(row, told | {row.worker_id}, "alarm_repeated")
+    _alert(row, f"{topic_of(alarm)}:again:{times}", "visit_alarm", told)
+
+
 def rope_unanswered(*, visit_id: int, now: datetime) -> None:
     """The rope holder asked has not accepted in time: ask the next one (ladder `visits.rope`)."""
     row = Visit.objects.select_related("team").filter(pk=visit_id).first()
@@ -615,7 +668,8 @@ def acknowledge(*, actor: User, escalation: Escalation) -> Escalation:
     """I'm on it: whoever was told (or a lead) takes ownership, and the chain stops there.
 
     A human has taken it, so the chain's later steps and the top step's repeats are moot:
-    the engine records who acknowledged. The alarm stands apart from the chain.
+    the engine records who acknowledged. The alarm has a chain of its own (`visits.alarm`):
+    taking the alarm stops its repeats, taking a step of the chain stops the chain.
     """
     _may_take(actor, escalation)
     with transaction.atomic():
@@ -636,9 +690,12 @@ def acknowledge(*, actor: User, escalation: Escalation) -> Escalation:
     return row
 
 
-def _take_chain(actor: User, visit: Visit, escalation: Escalation) -> None:
-    """Acknowledge the visit's open chain when this alert is of its current round."""
-    if escalation.step != ALARM and escalation.round == visit.round:
+def _take_chain(actor: User | None, visit: Visit, escalation: Escalation) -> None:
+    """Acknowledge the alarm's repeats, or the visit's open chain when this alert is of its
+    current round."""
+    if escalation.step == ALARM:
+        engine.acknowledge(ladder=ALARM_CHAIN, subject_id=visit.pk, by=actor)
+    elif escalation.round == visit.round:
         engine.acknowledge(ladder=CHAIN, subject_id=visit.pk, by=actor)
 
 

@@ -8,7 +8,8 @@ class VisitsConfig(AppConfig):
 
     def ready(self) -> None:
         from ropeteam.escalation import engine  # noqa: PLC0415  apps are loading
-        from ropeteam.visits.tasks import RopeAsked, VisitChain  # noqa: PLC0415
+        from ropeteam.visits.tasks import AlarmRepeats, RopeAsked, VisitChain  # noqa: PLC0415
 
         engine.register(VisitChain())
         engine.register(RopeAsked())
+        engine.register(AlarmRepeats())

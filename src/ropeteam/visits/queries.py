@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ropeteam.audit.log import record_read
 from ropeteam.escalation import engine
@@ -13,13 +13,17 @@ from ropeteam.people.flow import Role
 from ropeteam.people.models import Membership, Team, User
 from ropeteam.visits.actions import CHAIN
 from ropeteam.visits.flow import State
-from ropeteam.visits.models import Visit
+from ropeteam.visits.models import ALARM, Escalation, Visit
 
 
 def out_now(viewer: User, team: Team) -> QuerySet[Visit]:
     """Open visits, overdue first: all of the team's for a lead, else the ones I am on or
-    hold the rope for."""
-    visits = Visit.objects.filter(team=team).exclude(state=State.ENDED)
+    hold the rope for. A visit whose alarm nobody has taken stays, even once ended: only a
+    human saying "I'm on it" silences an alarm."""
+    alarm_untaken = Exists(
+        Escalation.objects.filter(visit=OuterRef("pk"), step=ALARM, acknowledged_at__isnull=True)
+    )
+    visits = Visit.objects.filter(team=team).filter(~Q(state=State.ENDED) | alarm_untaken)
     membership = current_membership(viewer, team.pk)
     if membership is None or membership.role != Role.LEAD:
         visits = visits.filter(Q(worker=viewer) | Q(rope_holder=viewer))

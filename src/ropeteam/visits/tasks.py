@@ -54,3 +54,20 @@ class RopeAsked(Ladder):
 
     def fire(self, step: FiredStep) -> None:
         actions.rope_unanswered(visit_id=step.subject_id, now=step.fired_at)
+
+
+class AlarmRepeats(Ladder):
+    """The alarm again, every repeat interval after it was pressed, until someone says "I'm
+    on it"; the action alerted the first time itself, so it never waits for the worker.
+    Repeat n is position n - 1; who each repeat adds is `actions.ALARM_TEAM_LEADS_AT` and
+    `actions.ALARM_OUT_OF_HOURS_AT`."""
+
+    name = actions.ALARM_CHAIN
+    subject = Visit
+
+    def rule(self, subject_id: int) -> Rule:
+        every = actions.repeat_every()
+        return Rule(delays=(every,), repeat_every=every)
+
+    def fire(self, step: FiredStep) -> None:
+        actions.alarm_again(visit_id=step.subject_id, times=step.position + 1, now=step.fired_at)

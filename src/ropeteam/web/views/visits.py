@@ -104,6 +104,14 @@ class Alert:
     words: str
     told: str
     mine: bool
+    taken_by: str  # who said "I'm on it", if anyone
+
+
+def _taker(escalation: Escalation) -> str:
+    """Who said "I'm on it" to an alert ("" while nobody has)."""
+    if escalation.acknowledged_by is not None:
+        return escalation.acknowledged_by.name
+    return ""
 
 
 def _alerts(me: User, visit: Visit) -> list[Alert]:
@@ -119,6 +127,7 @@ def _alerts(me: User, visit: Visit) -> list[Alert]:
             words=str(STEP_WORDS.get(e.step, "")),
             told=_names([people[i] for i in e.told if i in people]),
             mine=me.pk in e.told or leads,
+            taken_by=_taker(e),
         )
         for e in escalations
     ]
@@ -358,8 +367,7 @@ def _row(visit: Visit, now: datetime) -> Row:
         key=lambda e: e.step,
     )
     last = fired[-1] if fired else None
-    acked = [e for e in visit.escalations.all() if e.acknowledged_by_id is not None]
-    names = {e.acknowledged_by.name for e in acked if e.acknowledged_by is not None}
+    names = {_taker(e) for e in visit.escalations.all()} - {""}
     return Row(
         v=visit,
         timing=_timing(visit, now),
