@@ -33,7 +33,7 @@ from ropeteam.people import queries as people
 from ropeteam.people.access import current_membership, require
 from ropeteam.people.flow import Permission, Role, Status
 from ropeteam.people.models import Membership, Team, User
-from ropeteam.visits import flow
+from ropeteam.visits import flow, links
 from ropeteam.visits.access import may_take
 from ropeteam.visits.flow import Refused, State, Step
 from ropeteam.visits.models import ALARM, ChainSettings, Escalation, Visit
@@ -469,21 +469,26 @@ def _told_at(row: Visit, step: Step, now: datetime) -> tuple[set[int], str]:
     return _team_leads(row.team_id) | contact, organisation.out_of_hours_contact
 
 
-def _email_out_of_hours(row: Visit, kind: str = "visit_overdue") -> bool:
-    """E-mail the organisation's out-of-hours address (after commit): who is overdue and a
-    link to the visit board, never where; whether there is an address to e-mail."""
+def _email_out_of_hours(row: Visit, alert: Escalation, kind: str = "visit_overdue") -> bool:
+    """E-mail the organisation's out-of-hours address (after commit): who is overdue and the
+    "I'm on it" link of this alert, never where; whether there is an address to e-mail."""
     organisation = row.team.organisation
     with translation.override(settings.LANGUAGE_CODE):
         why = _(
             "You get this e-mail as the out-of-hours contact of %(organisation)s: nobody in "
-            "the team has said they are on it yet. You are e-mailed again every %(n)s minutes "
-            "until someone does."
-        ) % {"organisation": organisation.name, "n": _minutes(repeat_every())}
+            "the team has said they are on it yet. Open the link and press Confirm to tell "
+            "them you are; it works once, for %(hours)s hours. Until someone is on it you are "
+            "e-mailed again every %(n)s minutes."
+        ) % {
+            "organisation": organisation.name,
+            "hours": int(links.LINK_VALID.total_seconds() // 3600),
+            "n": _minutes(repeat_every()),
+        }
     alert_address_later(
         kind=kind,
         about_id=row.worker_id,
         to=organisation.out_of_hours_email,
-        path="/visits/",
+        path=links.path_for(alert),
         why=why,
     )
     return bool(organisation.out_of_hours_email)
@@ -558,7 +563,7 @@ def escalate(*, visit_id: int, round: int, step: Step, due_at: datetime, now: da
             )
     except IntegrityError:
         return  # fired already: the second guard under the engine's own
-    if step == Step.TEAM_LEAD and _email_out_of_hours(row):
+    if step == Step.TEAM_LEAD and _email_out_of_hours(row, escalation):
         escalation.channels = ["in_app", "email"]
         escalation.save(update_fields=["channels"])
     record(
@@ -597,7 +602,7 @@ def alert_again(*, visit_id: int, round: int, times: int, now: datetime) -> None
     )
     _tell(row, told | {row.worker_id}, "step_repeated")
     _alert(row, f"{topic_of(top)}:again:{times}", "visit_overdue", told)
-    _email_out_of_hours(row)
+    _email_out_of_hours(row, top)
 
 
 def _widened(row: Visit, told: set[int], times: int) -> set[int]:
@@ -625,7 +630,7 @@ def alarm_again(*, visit_id: int, times: int, now: datetime) -> None:
     alarm.told, alarm.repeats, alarm.alerted_again_at = sorted(told), times, now
     if times >= ALARM_OUT_OF_HOURS_AT:
         alarm.out_of_hours = row.team.organisation.out_of_hours_contact
-        if _email_out_of_hours(row, "visit_alarm") and "email" not in alarm.channels:
+        if _email_out_of_hours(row, alarm, "visit_alarm") and "email" not in alarm.channels:
             alarm.channels = [*alarm.channels, "email"]
     alarm.save(update_fields=["told", "repeats", "alerted_again_at", "out_of_hours", "channels"])
     record(
@@ -687,6 +692,28 @@ def acknowledge(*, actor: User, escalation: Escalation) -> Escalation:
                 data={"step": row.step},
             )
             _tell(visit, set(row.told) | {visit.worker_id, actor.pk}, "acknowledged")
+    return row
+
+
+def acknowledge_by_link(*, visit_id: int, token: str) -> Escalation:
+    """The out-of-hours contact confirms "I'm on it" by the e-mailed link (no account): the
+    alert is taken as theirs and its chain stops, once; LinkRefused when it cannot be."""
+    found = links.access_escalation_by_link(visit_id, token)  # a bad link takes no lock
+    with transaction.atomic():
+        visit = Visit.objects.select_for_update().get(pk=visit_id)  # subject first
+        row = Escalation.objects.select_for_update().get(pk=found.pk)
+        links.refuse_if_settled(row, visit)  # again under the lock: two clicks race
+        row.acknowledged_at, row.acknowledged_by_out_of_hours_email = timezone.now(), True
+        row.save(update_fields=["acknowledged_at", "acknowledged_by_out_of_hours_email"])
+        _take_chain(None, visit, row)
+        record(
+            actor=None,
+            action="visits.acknowledged",
+            target=visit,
+            team_id=visit.team_id,
+            data={"step": row.step, "by": "out_of_hours_email"},
+        )
+        _tell(visit, set(row.told) | {visit.worker_id}, "acknowledged")
     return row
 
 

@@ -79,6 +79,9 @@ class Escalation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # Acknowledged by the organisation's out-of-hours contact through the e-mailed link: a
+    # human, but one without an account, so `acknowledged_by` stays empty (`visits.links`).
+    acknowledged_by_out_of_hours_email = models.BooleanField(default=False)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

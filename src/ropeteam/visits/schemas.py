@@ -43,6 +43,9 @@ class EscalationOut(Schema):
     out_of_hours: str
     acknowledged_by_id: int | None
     acknowledged_at: datetime | None
+    acknowledged_by_out_of_hours_email: bool = Field(
+        description="acknowledged by the out-of-hours contact through the e-mailed link"
+    )
     resolved_by_id: int | None
     resolved_at: datetime | None
     outcome: str
@@ -63,6 +66,7 @@ class EscalationOut(Schema):
             out_of_hours=e.out_of_hours,
             acknowledged_by_id=e.acknowledged_by_id,
             acknowledged_at=e.acknowledged_at,
+            acknowledged_by_out_of_hours_email=e.acknowledged_by_out_of_hours_email,
             resolved_by_id=e.resolved_by_id,
             resolved_at=e.resolved_at,
             outcome=e.outcome,

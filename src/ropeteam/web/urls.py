@@ -129,6 +129,8 @@ urlpatterns = [
     path("visits/<id:visit_id>/extend/", views.visit_extend, name="visit_extend"),
     path("visits/<id:visit_id>/end/", views.visit_end, name="visit_end"),
     path("visits/<id:visit_id>/alarm/", views.visit_alarm, name="visit_alarm"),
+    # The out-of-hours contact's e-mailed "I'm on it" link: no sign-in (visits.links).
+    path("visits/<id:visit_id>/on-it/<str:token>/", views.visit_on_it, name="visit_on_it"),
     path(
         "visits/alerts/<id:escalation_id>/acknowledge/",
         views.visit_acknowledge,

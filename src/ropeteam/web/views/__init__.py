@@ -76,6 +76,7 @@ from ropeteam.web.views.visits import extend as visit_extend
 from ropeteam.web.views.visits import hand_over as visit_hand_over
 from ropeteam.web.views.visits import hold as visit_hold
 from ropeteam.web.views.visits import new as visit_new
+from ropeteam.web.views.visits import on_it as visit_on_it
 from ropeteam.web.views.visits import resolve as visit_resolve
 
 __all__ = [
@@ -153,5 +154,6 @@ __all__ = [
     "visit_hand_over",
     "visit_hold",
     "visit_new",
+    "visit_on_it",
     "visit_resolve",
 ]

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,11 +20,12 @@ from django.views.decorators.http import require_POST
 from ropeteam.cases import queries as cases
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ropeteam.escalation.flow import ChainState
+from ropeteam.escalation.models import Chain
 from ropeteam.people.access import can
 from ropeteam.people.flow import Permission
 from ropeteam.people.models import Team, User
 from ropeteam.people.queries import Colleague
-from ropeteam.visits import actions, queries
+from ropeteam.visits import actions, links, queries
 from ropeteam.visits.access import access_escalation, access_visit, leads_for
 from ropeteam.visits.flow import DEFAULT_CHAIN, State, Step
 from ropeteam.visits.models import ALARM, Escalation, Visit
@@ -107,10 +108,15 @@ class Alert:
     taken_by: str  # who said "I'm on it", if anyone
 
 
+OUT_OF_HOURS_BY_EMAIL = gettext_lazy("the out-of-hours contact (e-mail)")
+
+
 def _taker(escalation: Escalation) -> str:
     """Who said "I'm on it" to an alert ("" while nobody has)."""
     if escalation.acknowledged_by is not None:
         return escalation.acknowledged_by.name
+    if escalation.acknowledged_by_out_of_hours_email:
+        return str(OUT_OF_HOURS_BY_EMAIL)
     return ""
 
 
@@ -139,7 +145,7 @@ class News:
     with its time), who has it, and what they can do now."""
 
     happened: list[tuple[str, datetime]]
-    taken_by: User | None
+    taken_by: str  # who said "I'm on it" ("" while nobody has)
     taken_at: datetime | None
     call: Colleague | None  # nobody has answered yet: phone them
     out_of_hours: str  # the organisation's contact, once the chain has reached it
@@ -180,12 +186,20 @@ def _news(visit: Visit, now: datetime) -> News | None:
     top = fired[-1].step == Step.TEAM_LEAD
     return News(
         happened=happened,
-        taken_by=chain.acknowledged_by if taken and chain is not None else None,
+        taken_by=_chain_taker(chain) if taken and chain is not None else "",
         taken_at=chain.acknowledged_at if taken and chain is not None else None,
         call=queries.who_to_call(visit, now) if asked_others and not taken else None,
         out_of_hours=visit.team.organisation.out_of_hours_contact if top and not taken else "",
         next_at=None if taken else queries.next_alert_at(visit),
     )
+
+
+def _chain_taker(chain: Chain) -> str:
+    """Who acknowledged the chain: a person, or else the out-of-hours contact by e-mail
+    (the only human who acknowledges without an account)."""
+    if chain.acknowledged_by is not None:
+        return chain.acknowledged_by.name
+    return str(OUT_OF_HOURS_BY_EMAIL)
 
 
 @signed_in
@@ -347,6 +361,33 @@ def resolve(request: HttpRequest, me: User, escalation_id: int) -> HttpResponse:
     else:
         messages.success(request, _("What happened is recorded."))
     return redirect("web:visit", visit_id=escalation.visit_id)
+
+
+# --- the out-of-hours contact's "I'm on it" link (no account, no sign-in) ------------------
+
+
+def _on_it_page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    response = render(request, "web/visit_on_it.html", context, status=status)
+    # The token is in the address: keep it out of other sites' logs, caches and indexes.
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def on_it(request: HttpRequest, visit_id: int, token: str) -> HttpResponse:
+    """GET shows who is overdue (or raised the alarm) and since when, with one Confirm
+    button; only the POST acknowledges, so a mail scanner that follows links does not."""
+    try:
+        if request.method == "POST":
+            taken = actions.acknowledge_by_link(visit_id=visit_id, token=token)
+            return _on_it_page(request, {"escalation": taken, "done": True})
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET", "POST"])
+        found = links.access_escalation_by_link(visit_id, token)
+    except links.LinkRefused as refusal:
+        return _on_it_page(request, {"refused": refusal.message}, status=refusal.status)
+    return _on_it_page(request, {"escalation": found, "done": False})
 
 
 # --- who's out now --------------------------------------------------------------------------
