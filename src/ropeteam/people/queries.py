@@ -110,6 +110,30 @@ def rope_for(team: Team, worker: User, now: datetime | None = None) -> Rope:
     return Rope(worker=worker, holders=holders, duty_lead=duty, first_available=first)
 
 
+def available_member_ids(team: Team, now: datetime) -> set[int]:
+    """Who in the team is available now: ids only, for deadlines that ask a whole team."""
+    rows = Membership.objects.filter(team=team, removed_at__isnull=True).values_list(
+        "user_id", "user__availability_status", "user__availability_until"
+    )
+    return {
+        user_id
+        for user_id, status, until in rows
+        if effective_availability(Status(status), until, now).status == Status.AVAILABLE
+    }
+
+
+def current_rope_holder_ids(team: Team, worker: User) -> set[int]:
+    """Who holds this worker's rope and is still in the team: ids only."""
+    return set(
+        RopeHolder.objects.filter(
+            team=team,
+            worker=worker,
+            holder__memberships__team=team,
+            holder__memberships__removed_at__isnull=True,
+        ).values_list("holder_id", flat=True)
+    )
+
+
 def rope_holder_ids(team: Team, worker: User) -> list[int]:
     return list(
         RopeHolder.objects.filter(team=team, worker=worker).values_list("holder_id", flat=True)

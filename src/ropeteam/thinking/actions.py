@@ -22,7 +22,7 @@ from ropeteam.escalation import engine
 from ropeteam.notify.tasks import alert_later
 from ropeteam.people import queries as people
 from ropeteam.people.access import current_membership, require
-from ropeteam.people.flow import Permission, Role, Status
+from ropeteam.people.flow import Permission, Role
 from ropeteam.people.models import Membership, Team, User
 from ropeteam.thinking import emergency, flow
 from ropeteam.thinking.flow import Circle, Met, Mode, NextStep, Refused, State, Step, Task, Urgency
@@ -155,14 +155,11 @@ def waits(team: Team) -> dict[Urgency, timedelta]:
 
 def _circle(team: Team, seeker: User, circle: Circle, now: datetime) -> set[int]:
     """Who a circle reaches now (not the help-seeker)."""
+    # Ids only: the worker runs this for every circle a request widens to, team by team.
     if circle == Circle.ROPE:
-        ids = {c.user.pk for c in people.rope_for(team, seeker, now).holders}
+        ids = people.current_rope_holder_ids(team, seeker)
     elif circle == Circle.TEAM:
-        ids = {
-            c.user.pk
-            for c in people.list_team(team, now)
-            if c.availability.status == Status.AVAILABLE
-        }
+        ids = people.available_member_ids(team, now)
     elif circle == Circle.DUTY_LEAD:
         lead = people.duty_lead_at(team, now)
         ids = {lead.pk} if lead is not None else _leads(team)
