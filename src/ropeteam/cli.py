@@ -153,6 +153,7 @@ def _sweep(interval: float) -> None:
     from django.db import connection  # noqa: PLC0415
     from django.utils import timezone  # noqa: PLC0415
 
+    from ropeteam.conversations.live.hub import gathering_events  # noqa: PLC0415
     from ropeteam.escalation.engine import run_due  # noqa: PLC0415
     from ropeteam.escalation.health import beat, worker_name  # noqa: PLC0415
 
@@ -163,7 +164,8 @@ def _sweep(interval: float) -> None:
             if time.monotonic() >= next_beat:
                 beat(worker=name, started_at=started_at)
                 next_beat = time.monotonic() + settings.WORKER_BEAT_SECONDS
-            fired = run_due()
+            with gathering_events():  # one commit for the batch's events, not one each
+                fired = run_due()
         except Exception:
             logging.getLogger("ropeteam.worker").exception("sweeping deadlines failed")
             connection.close()  # a fresh connection on the next round

@@ -284,6 +284,21 @@ def test_a_process_without_sockets_leaves_its_events_for_the_servers(world: Worl
     assert store.events_after(start)[0][1] == {"type": "live.availability", "user": world.jo.pk}
 
 
+def test_a_worker_gathers_its_events_and_leaves_them_in_one_go_in_order(world: World) -> None:
+    from ropeteam.conversations.live import hub
+    from ropeteam.conversations.models import LiveEvent
+
+    start = store.last_event_id()
+    with hub.gathering_events():
+        hub.tell("availability", world.jo.pk)
+        hub.tell_people(world.northside.pk, [world.jo.pk], {"type": "thinking", "event": "x"})
+        assert store.last_event_id() == start  # nothing written yet: one commit at the end
+    left = LiveEvent.objects.filter(pk__gt=start).order_by("pk")
+    assert list(left.values_list("kind", flat=True)) == ["live.availability", "live.event"]
+    hub.tell("revoke", world.sam.pk)  # outside it, each event is written at once again
+    assert LiveEvent.objects.filter(pk__gt=start).count() == 3
+
+
 # --- one bad request fails alone (hazard H7) ----------------------------------------------------
 
 

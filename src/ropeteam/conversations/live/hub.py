@@ -13,8 +13,9 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import partial
 from typing import Any, ClassVar, TypeVar
 from uuid import uuid4
@@ -540,6 +541,27 @@ def _mate_in(message: dict[str, Any]) -> store.Teammate:
 # --- what other parts of the application tell the hub (any thread) --------------------------
 
 
+_gathering = threading.local()
+
+
+@contextmanager
+def gathering_events() -> Iterator[None]:
+    """Keep the events this thread leaves for the servers, and write them in one transaction
+    at the end: the worker fires hundreds of steps a second, and one commit (an fsync on
+    SQLite) per event was most of what each step cost. Events are wake-ups, not the record:
+    a worker that dies before the end loses only wake-ups; pages read the truth on connect."""
+    _gathering.messages = []
+    try:
+        yield
+    finally:
+        messages, _gathering.messages = _gathering.messages, None
+        if messages:
+            try:
+                store.leave_events(messages)
+            except DatabaseError:
+                log.exception("could not leave %d events for the servers", len(messages))
+
+
 def _outbox(message: dict[str, Any]) -> None:
     """No hub in this process (the worker, the CLI): leave the message in the database, where
     every server process picks it up within a fraction of a second.
@@ -547,6 +569,10 @@ def _outbox(message: dict[str, Any]) -> None:
     This runs after a commit: if the database refuses, the change itself stands, and the next
     heartbeat carries what the event would have (so it is logged, not raised).
     """
+    gathered: list[dict[str, Any]] | None = getattr(_gathering, "messages", None)
+    if gathered is not None:
+        gathered.append(message)
+        return
     try:
         store.leave_event(message)
     except DatabaseError:

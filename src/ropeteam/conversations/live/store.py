@@ -543,6 +543,15 @@ def leave_event(message: dict[str, Any]) -> None:
     LiveEvent.objects.create(created_at=timezone.now(), kind=message["type"], payload=message)
 
 
+def leave_events(messages: list[dict[str, Any]]) -> None:
+    """Several events in one transaction, in order."""
+    now = timezone.now()
+    with transaction.atomic():
+        LiveEvent.objects.bulk_create(
+            LiveEvent(created_at=now, kind=m["type"], payload=m) for m in messages
+        )
+
+
 def last_event_id() -> int:
     return LiveEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
