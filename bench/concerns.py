@@ -15,7 +15,7 @@ need a next person up, which bench/populate.py does not make.
              (default 300) are raised over a spread of S s (default 30) and nobody answers.
              The worker re-sends each T s after it was raised and escalates it to the lead T s
              after that. The figures are how late each re-send and escalation was written
-             after its due time (the Entry row against its deadline task's `run_after`), and
+             after its due time (the Entry row against its step's `due_at` on the engine), and
              how late its event reached the colleague (re-send) or the lead (escalation);
              each concern must be re-sent once and escalated once.
 
@@ -259,25 +259,28 @@ async def raise_spread(
 
 
 def read_back() -> dict[int, Json]:
-    """In the server's environment: each concern's re-sent and escalated entries, and each of
-    its deadline tasks (due, started, what it did), as epoch seconds."""
-    from django_tasks_db.models import DBTaskResult  # noqa: PLC0415  Django is set up by now
+    """In the server's environment: each concern's re-sent and escalated entries, and each
+    step of its chain on the escalation engine (due, fired, what it did), as epoch seconds.
 
-    from ropeteam.concerns.models import Entry  # noqa: PLC0415
+    A chain's first step re-sends and its second escalates; later ones alert again."""
+    from ropeteam.concerns.models import Entry  # noqa: PLC0415  Django is set up by now
+    from ropeteam.escalation.models import Step  # noqa: PLC0415
 
     found: defaultdict[int, Json] = defaultdict(lambda: {"entries": [], "tasks": []})
     for concern_id, kind, at in Entry.objects.filter(kind__in=STEPS).values_list(
         "concern_id", "kind", "at"
     ):
         found[concern_id]["entries"].append({"kind": kind, "at": at.timestamp()})
-    tasks = DBTaskResult.objects.filter(task_path="ropeteam.concerns.tasks.unanswered")
-    for task in tasks:
-        found[task.args_kwargs["args"][0]]["tasks"].append(
+    rows = Step.objects.filter(chain__ladder="concerns.unanswered").values_list(
+        "chain__subject_id", "position", "state", "due_at", "fired_at"
+    )
+    for concern_id, position, state, due, fired in rows:
+        found[concern_id]["tasks"].append(
             {
-                "status": task.status,
-                "did": task.return_value,
-                "due": task.run_after.timestamp(),
-                "started": task.started_at.timestamp() if task.started_at else None,
+                "status": state,
+                "did": STEPS[position] if position < len(STEPS) else "again",
+                "due": due.timestamp(),
+                "started": fired.timestamp() if fired else None,
             }
         )
     return found
