@@ -74,10 +74,6 @@ class NextStep(StrEnum):
     TEAM_MEETING = "team_meeting"  # carry it to the next team meeting
 
 
-# Next steps that act: they bring more people in at once.
-ACTING_NEXT_STEPS = frozenset({NextStep.WIDEN, NextStep.EMERGENCY})
-
-
 class AgendaKind(StrEnum):
     """Where an item raised at step 4 is taken: the lead lists it until it is taken."""
 
