@@ -8,6 +8,7 @@ import ipaddress
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -130,20 +131,58 @@ def _serve(*, host: str, port: int, worker: bool) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    """Timed steps here, alerts and other tasks in a child process: two processes, so a burst
+    of alerts never takes the CPU (one interpreter lock) from the deadlines, and the other way
+    round. If either stops, both stop, so whatever restarts the worker restarts them whole."""
+    if args.tasks:
+        return _run_tasks(args.interval)
     _django()
+    _keep_connections()
+    # The command is ours, never from input; its stdin tells it when this process is gone.
+    runner = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "ropeteam.cli", "worker", "--tasks", f"--interval={args.interval}"],
+        stdin=subprocess.PIPE,
+    )
+    signal.signal(signal.SIGTERM, _exit)
+    try:
+        # A quarter of the task interval: a safety deadline should not wait a whole second.
+        return _sweep(args.interval / 4, runner)
+    finally:
+        _stop(runner)
+
+
+def _keep_connections() -> None:
+    """One database connection for the life of a worker process, not one per poll: the task
+    runner closes "old" connections every round, and a new one costs more than a task."""
+    from django.db import DEFAULT_DB_ALIAS, connections  # noqa: PLC0415
+
+    connections.settings[DEFAULT_DB_ALIAS].update(CONN_MAX_AGE=None, CONN_HEALTH_CHECKS=True)
+
+
+def _run_tasks(interval: float) -> int:
+    _django()
+    _keep_connections()
     from django.core.management import call_command  # noqa: PLC0415
 
-    # Timed steps are rows swept every interval, beside the task runner: a step that fell due
-    # while no worker ran fires on the first sweep after one starts. A quarter of the task
-    # interval: a safety deadline should not wait a whole second.
-    threading.Thread(
-        target=_sweep, args=(args.interval / 4,), name="deadline-sweeper", daemon=True
-    ).start()
-    call_command("db_worker", interval=args.interval, queue_name="*")
+    def orphaned() -> None:  # the worker's end of our stdin closes when it dies, even by -9
+        sys.stdin.buffer.read()
+        os.kill(os.getpid(), signal.SIGTERM)  # the task runner finishes its task, then stops
+
+    threading.Thread(target=orphaned, name="orphan-guard", daemon=True).start()
+    call_command("db_worker", interval=interval, queue_name="*")
     return 0
 
 
-def _sweep(interval: float) -> None:
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is None:
+        child.terminate()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+def _sweep(interval: float, runner: subprocess.Popen[bytes]) -> int:
     """Fire due steps for ever, and write the heartbeat that says this worker is alive.
 
     The heartbeat is written here, not on a timer of its own: a sweeper that hangs must stop
@@ -157,8 +196,15 @@ def _sweep(interval: float) -> None:
     from ropeteam.escalation.engine import run_due  # noqa: PLC0415
     from ropeteam.escalation.health import beat, worker_name  # noqa: PLC0415
 
+    log = logging.getLogger("ropeteam.worker")
     name, started_at, next_beat = worker_name(), timezone.now(), 0.0
     while True:
+        code = runner.poll()
+        if code is not None:
+            log.error(
+                "The task runner (pid %s) exited with %s; the worker stops.", runner.pid, code
+            )
+            return 1
         fired = 0
         try:
             if time.monotonic() >= next_beat:
@@ -167,7 +213,7 @@ def _sweep(interval: float) -> None:
             with gathering_events():  # one commit for the batch's events, not one each
                 fired = run_due()
         except Exception:
-            logging.getLogger("ropeteam.worker").exception("sweeping deadlines failed")
+            log.exception("sweeping deadlines failed")
             connection.close()  # a fresh connection on the next round
         if not fired:  # more may be due already after a busy round: look again at once
             time.sleep(interval)
@@ -420,6 +466,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--migrate", action="store_true", help="apply migrations first")
     p = command("worker", "Run deadlines and background tasks.", cmd_worker)
     p.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+    p.add_argument("--tasks", action="store_true", help=argparse.SUPPRESS)  # the worker's child
     command("migrate", "Create or update the database tables.", cmd_migrate)
     p = command(
         "createadmin", "Create an organisation admin (and the organisation).", cmd_createadmin

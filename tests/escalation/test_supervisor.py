@@ -120,3 +120,44 @@ def test_a_worker_that_hangs_is_seen_killed_and_replaced(server: Server) -> None
     status, checks = server.readyz()
     assert (status, checks["worker"], checks["deadlines"]) == (200, "ok", "ok")
     assert "stopped writing its heartbeat" in server.output()
+
+
+def _task_runner(worker: int, within: float = 30) -> int:
+    """The worker's child that sends alerts and runs the other tasks."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        found = [
+            p for p in _children(worker) if b"--tasks" in Path(f"/proc/{p}/cmdline").read_bytes()
+        ]
+        if found:
+            return found[0]
+        time.sleep(0.1)
+    raise AssertionError(f"worker {worker} started no task runner within {within} s")
+
+
+def _gone(pid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if "Z" in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]:
+                return True
+        except OSError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_the_task_runner_lives_and_dies_with_its_worker(server: Server) -> None:
+    # A dead task runner would leave alerts unsent behind a live heartbeat: its worker stops
+    # too, so the supervisor restarts both and says so.
+    worker = _worker(server)
+    os.kill(_task_runner(worker), signal.SIGKILL)
+    back = _worker(server, other_than=worker, within=RESTART_SECONDS * 3)
+    assert _gone(worker, within=5)
+    assert "The task runner (pid" in server.output()
+    runner = _task_runner(back)
+
+    # A worker killed outright leaves no task runner behind to run beside its successor.
+    os.kill(back, signal.SIGKILL)
+    assert _gone(runner, within=15), "the task runner outlived its worker"
+    _task_runner(_worker(server, other_than=back, within=RESTART_SECONDS * 3))

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import timezone
 
@@ -162,49 +162,92 @@ def _clock(now: datetime | None) -> datetime:
     return utc(now) if now is not None else timezone.now()
 
 
-def _earlier_pending() -> Exists:
-    return Exists(
-        Step.objects.filter(
-            chain_id=OuterRef("chain_id"),
-            position__lt=OuterRef("position"),
-            state=StepState.PENDING,
-        )
-    )
+@dataclass(frozen=True)
+class _Due:
+    """A due step as the sweep read it, with what firing it needs from its chain."""
+
+    id: int
+    position: int
+    due_at: datetime
+    is_repeat: bool
+    attempts: int
+    # Nothing comes after it in its chain: if the chain is still open once it fired, it
+    # comes again. Nothing adds steps to an open chain but this, so the sweep can know.
+    is_last: bool
+    chain_id: int
+    ladder: str
+    subject_id: int
+    round: int
 
 
-def _due(moment: datetime, limit: int) -> list[Step]:
+def _due(moment: datetime, limit: int) -> list[_Due]:
     ready = Q(retry_at__isnull=True) | Q(retry_at__lte=moment)
-    return list(
+    later = Step.objects.filter(chain_id=OuterRef("chain_id"), position__gt=OuterRef("position"))
+    rows = (
         Step.objects.filter(ready, state=StepState.PENDING, due_at__lte=moment)
-        .select_related("chain")
-        .order_by("due_at", "chain_id", "position")[:limit]
+        .annotate(is_last=~Exists(later))
+        .order_by("due_at", "chain_id", "position")
+        .values_list(
+            "pk",
+            "position",
+            "due_at",
+            "is_repeat",
+            "attempts",
+            "is_last",
+            "chain_id",
+            "chain__ladder",
+            "chain__subject_id",
+            "chain__round",
+        )[:limit]
     )
+    return [_Due(*row) for row in rows]
 
 
-def _run(step: Step, at: datetime) -> int:
-    chain = step.chain
-    ladder = _ladders.get(chain.ladder)
+# The worker's own statements are plain SQL: it runs them for every step, thousands a
+# minute at the worst, and building them through the ORM cost more than running them.
+# Table names come from the models; every value is a parameter.
+_STEP, _CHAIN = Step._meta.db_table, Chain._meta.db_table
+_CLAIM = f"""
+    UPDATE {_STEP} SET state = %s, fired_at = %s
+    WHERE id = %s AND state = %s
+      AND EXISTS (SELECT 1 FROM {_CHAIN} c WHERE c.id = {_STEP}.chain_id AND c.state = %s)
+      AND NOT EXISTS (
+        SELECT 1 FROM {_STEP} e
+        WHERE e.chain_id = {_STEP}.chain_id AND e.position < {_STEP}.position AND e.state = %s
+      )
+"""  # noqa: S608
+_CHAIN_NOW = f"SELECT state, repeat_seconds FROM {_CHAIN} WHERE id = %s"  # noqa: S608
+
+
+def _run(step: _Due, at: datetime) -> int:
+    ladder = _ladders.get(step.ladder)
     if ladder is None:  # left pending, so /readyz shows it overdue rather than it vanishing
-        logger.error("step %s: no ladder named %r is registered", step.pk, chain.ladder)
+        logger.error("step %s: no ladder named %r is registered", step.id, step.ladder)
         return 0
     try:
         with transaction.atomic():
-            if not _lock_subject(ladder, chain.subject_id) or not _claim(step, at):
+            if not _lock_subject(ladder, step.subject_id) or not _claim(step, at):
                 return 0
             ladder.fire(
                 FiredStep(
-                    ladder=chain.ladder,
-                    subject_id=chain.subject_id,
-                    round=chain.round,
+                    ladder=step.ladder,
+                    subject_id=step.subject_id,
+                    round=step.round,
                     position=step.position,
                     is_repeat=step.is_repeat,
                     due_at=step.due_at,
                     fired_at=at,
                 )
             )
-            _repeat(step, at)
+            if step.is_last:
+                _repeat(step, at)
     except Exception:
-        logger.exception("step %s of %s failed; it will be tried again", step.position, chain)
+        logger.exception(
+            "step %s of chain %s (%s) failed; it will be tried again",
+            step.position,
+            step.chain_id,
+            step.ladder,
+        )
         _retry_later(step, at)
         return 0
     return 1
@@ -212,43 +255,49 @@ def _run(step: Step, at: datetime) -> int:
 
 def _lock_subject(ladder: Ladder, subject_id: int) -> bool:
     """Lock the subject's row, or say that someone else holds it (skip it this time)."""
-    rows = ladder.subject._default_manager.filter(pk=subject_id)
-    if rows.select_for_update(skip_locked=True).values_list("pk", flat=True)[:1]:
-        return True
-    # Locked by someone, or gone: a gone subject has nothing to lock, and its handler says
-    # what its steps mean now.
-    return not rows.exists()
+    if not connection.features.has_select_for_update:
+        return True  # SQLite: the sweep's transaction already holds the one write lock
+    table = connection.ops.quote_name(ladder.subject._meta.db_table)
+    with connection.cursor() as cursor:
+        locking = f"SELECT 1 FROM {table} WHERE id = %s FOR UPDATE SKIP LOCKED"  # noqa: S608
+        cursor.execute(locking, [subject_id])
+        if cursor.fetchone() is not None:
+            return True
+        # Locked by someone, or gone: a gone subject has nothing to lock, and its handler
+        # says what its steps mean now.
+        cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s", [subject_id])  # noqa: S608
+        return cursor.fetchone() is None
 
 
-def _claim(step: Step, at: datetime) -> bool:
+def _claim(step: _Due, at: datetime) -> bool:
     """Mark the step fired if it is still pending, its chain open and none before it pending."""
-    chain_open = Exists(Chain.objects.filter(pk=OuterRef("chain_id"), state=ChainState.OPEN))
-    claimed = (
-        Step.objects.filter(chain_open, pk=step.pk, state=StepState.PENDING)
-        .exclude(_earlier_pending())
-        .update(state=StepState.FIRED, fired_at=at)
-    )
+    fired_at = connection.ops.adapt_datetimefield_value(at)
+    pending, fired, open_ = StepState.PENDING, StepState.FIRED, ChainState.OPEN
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM, [fired, fired_at, step.id, pending, open_, pending])
+        claimed: int = cursor.rowcount
     return claimed == 1
 
 
-def _repeat(step: Step, at: datetime) -> None:
+def _repeat(step: _Due, at: datetime) -> None:
     """The last step of a chain still open comes again: no chain ends in silence."""
-    chain = Chain.objects.get(pk=step.chain_id)  # the handler may have ended it
-    later = Step.objects.filter(chain=chain, position__gt=step.position)
-    if chain.state != ChainState.OPEN or later.exists():
+    with connection.cursor() as cursor:  # the handler may have ended the chain
+        cursor.execute(_CHAIN_NOW, [step.chain_id])
+        state, repeat_seconds = cursor.fetchone()
+    if state != ChainState.OPEN:
         return
     Step.objects.create(
-        chain=chain,
+        chain_id=step.chain_id,
         position=step.position + 1,
-        due_at=repeat_at(timedelta(seconds=chain.repeat_seconds), at),
+        due_at=repeat_at(timedelta(seconds=repeat_seconds), at),
         is_repeat=True,
     )
 
 
-def _retry_later(step: Step, at: datetime) -> None:
+def _retry_later(step: _Due, at: datetime) -> None:
     attempts = step.attempts + 1
     pause = min(timedelta(seconds=2**attempts), MAX_RETRY)
-    Step.objects.filter(pk=step.pk, state=StepState.PENDING).update(
+    Step.objects.filter(pk=step.id, state=StepState.PENDING).update(
         attempts=attempts, retry_at=at + pause
     )
 
