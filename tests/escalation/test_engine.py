@@ -26,7 +26,13 @@ def _fresh_ladders() -> Iterator[None]:
 
 
 def _open(subject_id: int, *, round_: int = 1, ladder: str = STEPS.name) -> Chain:
-    return engine.open_chain(ladder=ladder, subject_id=subject_id, round=round_, start_at=START)
+    first_due = engine.open_chain(
+        ladder=ladder, subject_id=subject_id, round=round_, start_at=START
+    )
+    chain = Chain.objects.get(ladder=ladder, subject_id=subject_id, round=round_, state="open")
+    # What it says is when its first step is due, as the step row says.
+    assert first_due == chain.steps.order_by("position").values_list("due_at", flat=True)[0]
+    return chain
 
 
 def _fired(subject_id: int) -> list[int]:

@@ -21,6 +21,7 @@ GENESIS = "0" * 64
 READ_AGAIN_AFTER = timedelta(minutes=10)
 # Any constant works: it names the lock that orders writers on PostgreSQL.
 _PG_CHAIN_LOCK = 0x524F5045
+_LATEST_HASH = f"SELECT hash FROM {AuditEntry._meta.db_table} ORDER BY id DESC LIMIT 1"  # noqa: S608
 
 
 def _digest(prev_hash: str, entry: AuditEntry) -> str:
@@ -56,13 +57,15 @@ def record(
     if target is not None:
         target_type = target._meta.label_lower
         target_id = str(target.pk)
-    with transaction.atomic():
+    # No savepoint of its own: an entry that fails to be written fails the caller's change.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Serialise appenders so each entry chains to the true latest one. SQLite needs
             # nothing: its IMMEDIATE transactions already admit one writer at a time.
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_CHAIN_LOCK])
-        prev_hash = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_CHAIN_LOCK])
+        cursor.execute(_LATEST_HASH)  # plain SQL: every audited action and read runs it
+        latest = cursor.fetchone()
+        prev_hash = latest[0] if latest is not None else None
         entry = AuditEntry(
             at=timezone.now(),
             actor_id=actor.pk if actor is not None else None,

@@ -313,8 +313,9 @@ def _schedule(row: Concern) -> None:
     Saved first: the ladder reads the level (and so the wait) from the row.
     """
     row.save()
-    engine.open_chain(ladder=LADDER, subject_id=row.pk, round=row.round, start_at=timezone.now())
-    row.due_at = engine.next_due(ladder=LADDER, subject_id=row.pk)
+    row.due_at = engine.open_chain(
+        ladder=LADDER, subject_id=row.pk, round=row.round, start_at=timezone.now()
+    )
     row.save(update_fields=["due_at"])
 
 

@@ -93,8 +93,11 @@ def _ladder(name: str) -> Ladder:
 # --- what domain actions call, in their own transaction, with the subject locked ----------
 
 
-def open_chain(*, ladder: str, subject_id: int, round: int, start_at: datetime) -> Chain:
-    """Start a round of this ladder for a subject; an open earlier round is cancelled."""
+def open_chain(*, ladder: str, subject_id: int, round: int, start_at: datetime) -> datetime:
+    """Start a round of this ladder for a subject; an open earlier round is cancelled.
+
+    Returns when its first step is due (what `next_due` would say, without asking again).
+    """
     rule = _ladder(ladder).rule(subject_id)
     _end(ladder, subject_id, ChainState.CANCELLED)
     chain = Chain.objects.create(
@@ -104,10 +107,9 @@ def open_chain(*, ladder: str, subject_id: int, round: int, start_at: datetime) 
         repeat_seconds=math.ceil(rule.repeat_every.total_seconds()),
         opened_at=utc(start_at),
     )
-    Step.objects.bulk_create(
-        Step(chain=chain, position=i, due_at=at) for i, at in enumerate(planned(rule, start_at))
-    )
-    return chain
+    due = planned(rule, start_at)
+    Step.objects.bulk_create(Step(chain=chain, position=i, due_at=at) for i, at in enumerate(due))
+    return due[0]
 
 
 def cancel(*, ladder: str, subject_id: int) -> bool:
@@ -127,15 +129,12 @@ def acknowledge(*, ladder: str, subject_id: int, by: User | None) -> bool:
 def _end(ladder: str, subject_id: int, state: ChainState, *, by: User | None = None) -> bool:
     now = timezone.now()
     chains = Chain.objects.filter(ladder=ladder, subject_id=subject_id, state=ChainState.OPEN)
-    ids = list(chains.values_list("pk", flat=True))
-    if not ids:
-        return False
-    Step.objects.filter(chain_id__in=ids, state=StepState.PENDING).update(state=StepState.CANCELLED)
+    Step.objects.filter(chain__in=chains, state=StepState.PENDING).update(state=StepState.CANCELLED)
     if state == ChainState.ACKNOWLEDGED:
-        chains.update(state=state, acknowledged_at=now, acknowledged_by=by)
+        ended = chains.update(state=state, acknowledged_at=now, acknowledged_by=by)
     else:
-        chains.update(state=state, cancelled_at=now)
-    return True
+        ended = chains.update(state=state, cancelled_at=now)
+    return ended > 0
 
 
 # --- what the worker calls ----------------------------------------------------------------

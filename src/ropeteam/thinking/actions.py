@@ -203,18 +203,12 @@ def _plan(consultation: Consultation, now: datetime) -> None:
     whether the one before ended by its deadline (however late that fired) or because
     everyone in it said no.
     """
-    engine.open_chain(
+    first_due = engine.open_chain(
         ladder=LADDER, subject_id=consultation.pk, round=consultation.circle, start_at=now
     )
-    _show_next_widening(consultation)
-
-
-def _show_next_widening(consultation: Consultation) -> None:
-    consultation.widen_at = (
-        engine.next_due(ladder=LADDER, subject_id=consultation.pk)
-        if flow.next_circle(Circle(consultation.circle)) is not None
-        else None
-    )
+    # The duty lead's circle has no wider one: its step only repeats the alert.
+    widens = flow.next_circle(Circle(consultation.circle)) is not None
+    consultation.widen_at = first_due if widens else None
 
 
 # --- asking ---------------------------------------------------------------------------------
@@ -349,7 +343,13 @@ def keep_asking(*, consultation_id: int, position: int, at: datetime) -> Consult
 
 def _waiting(consultation_id: int) -> Consultation | None:
     """The request, locked, if it still waits for a helper."""
-    row = Consultation.objects.select_for_update().filter(pk=consultation_id).first()
+    # Its team and seeker come along: widening reads both (the lock stays on the request).
+    row = (
+        Consultation.objects.select_related("team", "seeker")
+        .select_for_update(of=("self",))
+        .filter(pk=consultation_id)
+        .first()
+    )
     return row if row is not None and row.state == State.REQUESTED else None
 
 
