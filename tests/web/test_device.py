@@ -1,5 +1,7 @@
-"""What the device keeps: the service worker, the offline page, and forgetting at sign-out."""
+"""What the device keeps: the service worker, the offline page, the manifest and icons, and
+forgetting at sign-out."""
 
+import json
 from typing import Any
 
 from django.test import Client
@@ -51,3 +53,36 @@ def test_signing_out_tells_the_browser_to_clear_what_the_site_stored(as_user: An
 def test_settings_offers_notifications_on_this_device(as_user: Any) -> None:
     html = page_text(as_user("sam").get(reverse("web:tokens")))
     assert "Turn on notifications on this device" in html
+
+
+def test_the_manifest_lets_a_phone_install_ropeteam(db: None) -> None:
+    response = Client().get("/manifest.webmanifest")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/manifest+json"
+    manifest = json.loads(response.content)
+    assert manifest["name"] == manifest["short_name"] == "Ropeteam"
+    assert manifest["start_url"] == manifest["scope"] == "/"
+    assert manifest["display"] == "standalone"
+    assert {(i["sizes"], i.get("purpose", "any")) for i in manifest["icons"]} >= {
+        ("192x192", "any"),
+        ("512x512", "any"),
+        ("512x512", "maskable"),
+    }
+
+
+def test_favicon_ico_is_an_icon_not_a_404(db: None) -> None:
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/x-icon"
+    assert "max-age" in response["Cache-Control"]
+
+
+def test_every_page_names_the_manifest_and_its_icons(as_user: Any) -> None:
+    html = page_text(as_user("sam").get(reverse("web:home")))
+    for link in (
+        '<link rel="manifest" href="/manifest.webmanifest">',
+        '<link rel="icon" href="/favicon.ico"',
+        '<link rel="icon" href="/static/ropeteam/icons/icon.svg" type="image/svg+xml">',
+        '<link rel="apple-touch-icon" href="/static/ropeteam/icons/apple-touch-icon.png">',
+    ):
+        assert link in html, link
