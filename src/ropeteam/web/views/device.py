@@ -1,7 +1,9 @@
-"""What the device keeps: the service worker, the offline page, the web app manifest and
-icons, and wiping it all at sign-out."""
+"""What the device keeps: the service worker, the offline page and its rope card, the web app
+manifest and icons, and wiping it all at sign-out."""
 
+import re
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -13,12 +15,19 @@ from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from ropeteam.people.models import Team, User
+from ropeteam.people.queries import Colleague, Rope
+from ropeteam.web.templatetags.ropeteam import dial
+
 STATIC = Path(__file__).resolve().parent.parent / "static" / "ropeteam"
 SERVICE_WORKER = STATIC / "sw.js"
 FAVICON = STATIC / "icons" / "favicon.ico"
 # The header's colour, so an installed app's title bar matches the pages.
 THEME_COLOR = "#073a5c"
 BACKGROUND_COLOR = "#ffffff"
+# A telephone number inside free text ("Emergency duty team 0300 555 0123"): digits with
+# the spaces, dashes, dots and brackets people write, at least six digits long.
+PHONE_IN_TEXT = re.compile(r"\+?\d[\d ().-]{4,}\d")
 
 
 @require_GET
@@ -99,3 +108,26 @@ def favicon(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")
     patch_cache_control(response, public=True, max_age=7 * 24 * 3600)
     return response
+
+
+def rope_card(rope: Rope, team: Team, me: User) -> dict[str, Any]:
+    """Who to call, as the device keeps it for the offline page: names and numbers only.
+
+    Only the signed-in person's own rope, and nothing about cases, visits or messages: it
+    stays on the phone until sign-out (docs/security.md).
+    """
+
+    def person(colleague: Colleague) -> dict[str, str]:
+        phone = colleague.user.phone
+        return {"name": colleague.user.name, "phone": phone, "dial": dial(phone)}
+
+    contact = team.organisation.out_of_hours_contact
+    number = PHONE_IN_TEXT.search(contact)
+    return {
+        "user": me.pk,
+        "worker": me.name,
+        "team": team.name,
+        "holders": [person(c) for c in rope.holders],
+        "duty_lead": person(rope.duty_lead) if rope.duty_lead else None,
+        "out_of_hours": {"text": contact, "dial": dial(number.group()) if number else ""},
+    }
