@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PHONE, Visit, _server_zone, until
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.hazard("H8")]
 
 SAMS_ROPE = ["Jo Byrne", "Morgan Ellis", "Priya Shah"]
 JOS_ROPE = ["Sam Okafor", "Morgan Ellis", "Priya Shah"]
@@ -78,6 +78,13 @@ def test_sams_rope_holders_and_their_numbers_show_offline_after_one_online_visit
         page.get_by_role("link", name="Call Emergency duty team 0300 555 0123")
     ).to_have_attribute("href", "tel:03005550123")
     offline.check()
+    # By keyboard, the first rope holder's number is a few Tabs from the top of the page.
+    call = page.get_by_role("link", name="Call 07700 900104 Jo Byrne")
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        if call.evaluate("link => link === document.activeElement"):
+            break
+    expect(call).to_be_focused()
     page.set_viewport_size(NARROW)
     offline.check()
     context.set_offline(False)
