@@ -31,6 +31,8 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(), name="logout"),
     path("sw.js", views.service_worker, name="service_worker"),
     path("offline", views.offline, name="offline"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(

@@ -22,7 +22,7 @@ from ropeteam.web.views.conversations import (
     conversation_list,
     conversation_start,
 )
-from ropeteam.web.views.device import offline, service_worker
+from ropeteam.web.views.device import favicon, manifest, offline, service_worker
 from ropeteam.web.views.emergency import acknowledge as emergency_acknowledge
 from ropeteam.web.views.notifications import device_remove as notify_device_remove
 from ropeteam.web.views.notifications import device_test as notify_device_test
@@ -100,10 +100,12 @@ __all__ = [
     "conversation_list",
     "conversation_start",
     "emergency_acknowledge",
+    "favicon",
     "home",
     "invitation_revoke",
     "invitations",
     "join",
+    "manifest",
     "member_change",
     "member_detail",
     "member_remove",

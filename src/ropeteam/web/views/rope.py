@@ -20,6 +20,7 @@ from ropeteam.thinking import queries as thinking
 from ropeteam.thinking.flow import State
 from ropeteam.web.decorators import in_team
 from ropeteam.web.forms import REFUSED, AvailabilityForm, MemberForm, RopeHoldersForm, submit
+from ropeteam.web.views.device import rope_card
 from ropeteam.web.views.render import page, posted, team_members
 
 # --- my rope ------------------------------------------------------------------------------
@@ -30,8 +31,11 @@ def _home_page(
 ) -> HttpResponse:
     availability = queries.availability_of(me)
     invited = list(thinking.invitations(me, team)[:10])
+    rope = queries.rope_for(team, me)
     context = {
-        "rope": queries.rope_for(team, me),
+        "rope": rope,
+        # Kept on the device by the page's script, for the offline page (docs/security.md).
+        "rope_card": rope_card(rope, team, me),
         "availability": availability,
         "form": form or AvailabilityForm.showing(availability),
         "concerns_waiting": list(concerns.waiting_for(me)),

@@ -1,12 +1,13 @@
 // Every page: the service worker, the live client for signed-in people, the thread page,
 // Thinking Together and concerns following their events, the offline page's list of what
-// waits, and wiping the device at sign-out.
+// waits and its rope card, and wiping the device at sign-out.
 
 import { DATABASE, LiveClient, Outbox } from "./live.js";
 import { wireThread } from "./chat.js";
 import { wireConcerns } from "./concerns.js";
 import { wireEmergencies } from "./emergencies.js";
 import { wirePush } from "./push.js";
+import { forgetRopeCard, keepRopeCard, showRopeCard } from "./ropecard.js";
 import { wireThinking } from "./thinking.js";
 import { forgetAlarms, resendAlarms, wireVisits } from "./visit.js";
 
@@ -75,6 +76,7 @@ for (const form of document.querySelectorAll("form[data-sign-out]")) {
           request.onsuccess = request.onerror = request.onblocked = resolve;
         }),
         forgetAlarms().catch(() => {}),
+        forgetRopeCard().catch(() => {}),
       ]),
       new Promise((resolve) => setTimeout(resolve, 2000)),
     ]);
@@ -86,6 +88,11 @@ if (document.getElementById("thinking-data")) wireThinking(client, strings);
 if (document.getElementById("concern-data")) wireConcerns(client, strings);
 if (document.getElementById("visit-data")) wireVisits(client, strings);
 else resendAlarms();
+
+// The home page hands over who to call; the offline page shows what was kept.
+const ropeCard = document.getElementById("rope-card-data");
+if (ropeCard && "indexedDB" in window) keepRopeCard(JSON.parse(ropeCard.textContent)).catch(() => {});
+if (document.getElementById("rope-card") && "indexedDB" in window) showRopeCard().catch(() => {});
 
 const pushButton = document.getElementById("push-on");
 if (pushButton) wirePush(pushButton, document.getElementById("push-status"), strings);

@@ -1,10 +1,14 @@
 // Ropeteam's service worker, served from /sw.js so its scope is the whole site.
 //
-// It keeps only the app shell: the stylesheet, the scripts and the offline page, which holds
-// no person's data. Pages, the API and the websocket always go to the network and are never
+// It keeps only the app shell: the stylesheet, the scripts, the icons, the manifest and the
+// offline page, which holds no person's data (its rope card comes from IndexedDB, filled in by
+// ropecard.js). Pages, the API and the websocket always go to the network and are never
 // stored here: they may carry case content and messages (docs/security.md).
+//
+// Opening the app without a connection (the installed app's start URL included) is a
+// navigation like any other, so it gets the offline page, not the browser's error page.
 
-const CACHE = "ropeteam-shell-v10";
+const CACHE = "ropeteam-shell-v11";
 const OFFLINE = "/offline";
 const SHELL = [
   OFFLINE,
@@ -18,6 +22,10 @@ const SHELL = [
   "/static/ropeteam/visit.js",
   "/static/ropeteam/concerns.js",
   "/static/ropeteam/emergencies.js",
+  "/static/ropeteam/ropecard.js",
+  "/static/ropeteam/icons/icon.svg",
+  "/favicon.ico",
+  "/manifest.webmanifest",
 ];
 
 self.addEventListener("install", (event) => {
