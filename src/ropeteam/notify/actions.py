@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -376,13 +376,16 @@ def alert(
     title, body = _alert_text(kind, name)
     made: list[Alert] = []
     now = timezone.now()
-    for user in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
+    # Everyone's devices in one query: a lead's alert may go to a whole team.
+    devices = Prefetch("push_subscriptions", PushSubscription.objects.order_by("pk"))
+    people = User.objects.filter(pk__in=user_ids, is_active=True).prefetch_related(devices)
+    for user in people.order_by("pk"):
         until = quiet_until(user, now) if is_routine(kind) else None
         if until is not None:
             if hold is not None:
                 hold(user.pk, until)
             continue
-        subscriptions = list(PushSubscription.objects.filter(user=user).order_by("pk"))
+        subscriptions = list(user.push_subscriptions.all())
         channel = Channel.PUSH if subscriptions else Channel.EMAIL
         if channel == Channel.EMAIL and not user.email:
             continue

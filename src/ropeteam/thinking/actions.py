@@ -188,8 +188,16 @@ def _first_reachable(
         circle = following
 
 
-def _ask(consultation: Consultation, circle: Circle, ids: set[int], now: datetime) -> None:
-    already = set(consultation.asked.values_list("user_id", flat=True))
+def _ask(
+    consultation: Consultation,
+    circle: Circle,
+    ids: set[int],
+    now: datetime,
+    *,
+    already: frozenset[int] | None = None,  # who was asked before, when the caller knows
+) -> None:
+    if already is None:
+        already = frozenset(consultation.asked.values_list("user_id", flat=True))
     Asked.objects.bulk_create(
         Asked(consultation=consultation, user_id=i, circle=circle, asked_at=now)
         for i in sorted(ids - already)
@@ -356,13 +364,14 @@ def _waiting(consultation_id: int) -> Consultation | None:
 def _widen(row: Consultation, following: Circle, now: datetime) -> None:
     """Ask the next circle that reaches anybody, and tell them and the help-seeker."""
     circle, reached = _first_reachable(row.team, row.seeker, following, now)
-    session = flow.widen(session_of(row), circle=circle, asked=frozenset(reached))
+    before = session_of(row)
+    session = flow.widen(before, circle=circle, asked=frozenset(reached))
     row.circle = session.circle
     if circle == Circle.DUTY_LEAD:
         row.duty_lead_alerted_at = now
     # Saved before the next round is planned: the ladder reads the circle from the row.
     row.save(update_fields=["circle", "duty_lead_alerted_at"])
-    _ask(row, circle, reached, now)
+    _ask(row, circle, reached, now, already=before.asked)
     record(
         actor=None,
         action="thinking.widened",
