@@ -11,9 +11,9 @@ from ropeteam.cases.flow import AgeBand, RiskLevel
 from ropeteam.cases.models import Case, RiskChange
 from ropeteam.cases.pseudonyms import INITIALS, REFERENCE, identifying_details
 from ropeteam.core.errors import Conflict, InvalidInput, parse_choice
-from ropeteam.people.access import require
+from ropeteam.people.access import active_members, require
 from ropeteam.people.flow import Permission
-from ropeteam.people.models import Membership, Team, User
+from ropeteam.people.models import Team, User
 
 MAX_REASON = 500
 
@@ -82,12 +82,7 @@ def _clean_reason(reason: str) -> str:
 
 def _keyworkers(team: Team, keyworker_ids: Iterable[int]) -> list[int]:
     ids = sorted(set(keyworker_ids))
-    members = set(
-        Membership.objects.filter(team=team, user_id__in=ids, removed_at__isnull=True).values_list(
-            "user_id", flat=True
-        )
-    )
-    if set(ids) - members:
+    if set(ids) - active_members(team.pk, ids):
         raise InvalidInput(
             _("Keyworkers must be current members of the team."), field="keyworker_ids"
         )

@@ -28,7 +28,12 @@ from ropeteam.escalation import engine
 from ropeteam.escalation.flow import ChainState, repeat_at
 from ropeteam.escalation.models import Chain
 from ropeteam.notify.tasks import alert_later
-from ropeteam.people.access import current_membership, require
+from ropeteam.people.access import (
+    active_membership,
+    current_membership,
+    is_active_member,
+    require,
+)
 from ropeteam.people.flow import Grade, Permission, Role
 from ropeteam.people.models import Membership, OrganisationAdmin, Team, User
 from ropeteam.thinking import actions as thinking
@@ -339,7 +344,7 @@ def _escalate(row: Concern, at: datetime) -> None:
     )
     # The engine's clock when a step escalates it: its page tells reminders after it apart.
     row.escalated_at = at
-    if current_membership(User(pk=row.escalate_to_id), row.team_id) is not None:
+    if row.escalate_to_id is not None and is_active_member(row.escalate_to_id, row.team_id):
         conversations.add_participant(
             conversation_id=row.conversation_id, user_id=row.escalate_to_id
         )
@@ -371,7 +376,7 @@ def raise_concern(
     level_value = _level(level)
     statement = statement.cleaned(first=True)
     mine = current_membership(actor, team.pk)
-    theirs = current_membership(User(pk=colleague_id), team.pk)
+    theirs = active_membership(colleague_id, team.pk)
     if mine is None or theirs is None:
         raise NotFound(_("No such colleague in this team."), field="colleague_id")
     case = None

@@ -19,9 +19,9 @@ from ropeteam.conversations.models import Conversation, Message, Participant
 from ropeteam.conversations.signals import messages_stored
 from ropeteam.core.errors import Conflict, InvalidInput, NotFound
 from ropeteam.core.text import text_refusal
-from ropeteam.people.access import current_membership, require
+from ropeteam.people.access import active_members, current_membership, require
 from ropeteam.people.flow import Permission
-from ropeteam.people.models import Membership, Team, User
+from ropeteam.people.models import Team, User
 
 MAX_MEMBERS = 50
 
@@ -42,11 +42,7 @@ def start_conversation(
             _("At most %(n)d people in one conversation.") % {"n": MAX_MEMBERS},
             field="member_ids",
         )
-    current = set(
-        Membership.objects.filter(
-            team=team, user_id__in=ids | {actor.pk}, removed_at__isnull=True
-        ).values_list("user_id", flat=True)
-    )
+    current = active_members(team.pk, ids | {actor.pk})
     if actor.pk not in current or not ids <= current:
         raise InvalidInput(_("Everyone in a conversation must be in the team."), field="member_ids")
     kind = Kind.DIRECT if len(ids) == 1 else Kind.GROUP

@@ -4,6 +4,8 @@ A team the person does not belong to looks exactly like one that does not exist 
 team they belong to but lack the role for gives 403.
 """
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 
@@ -22,6 +24,35 @@ def current_membership(user: AnyUser, team_id: int) -> Membership | None:
         .filter(user=user, team_id=team_id, removed_at__isnull=True)
         .first()
     )
+
+
+def active_members(team_id: int, user_ids: Iterable[int]) -> set[int]:
+    """Which of these people (by id) are current members of the team with an account that
+    is not deactivated: the one check for every "choose a colleague" path.
+
+    It reads the rows: a `User(pk=id)` made up for `current_membership` would count as
+    active whatever the account says.
+    """
+    return set(
+        Membership.objects.filter(
+            team_id=team_id,
+            user_id__in=set(user_ids),
+            removed_at__isnull=True,
+            user__is_active=True,
+        ).values_list("user_id", flat=True)
+    )
+
+
+def active_membership(user_id: int, team_id: int) -> Membership | None:
+    """This person's current membership of the team (by id), if their account is active."""
+    return Membership.objects.filter(
+        team_id=team_id, user_id=user_id, removed_at__isnull=True, user__is_active=True
+    ).first()
+
+
+def is_active_member(user_id: int, team_id: int) -> bool:
+    """Whether this person (by id) is a current member of the team, account active."""
+    return bool(active_members(team_id, [user_id]))
 
 
 def is_org_admin(user: AnyUser, organisation_id: int) -> bool:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ropeteam.audit.log import record
 from ropeteam.core.errors import Conflict, InvalidInput, NotFound, parse_choice
 from ropeteam.people import signals
-from ropeteam.people.access import is_org_admin, require
+from ropeteam.people.access import active_members, is_active_member, is_org_admin, require
 from ropeteam.people.flow import Grade, Permission, Role, Status, is_phone
 from ropeteam.people.models import (
     AccessToken,
@@ -438,14 +438,9 @@ def set_rope_holders(*, actor: User, team: Team, worker: User, holders: list[Use
         raise InvalidInput(
             _("At most %(n)d rope holders.") % {"n": MAX_ROPE_HOLDERS}, field="holders"
         )
-    members = set(
-        Membership.objects.filter(team=team, removed_at__isnull=True).values_list(
-            "user_id", flat=True
-        )
-    )
-    if worker.pk not in members:
+    if not is_active_member(worker.pk, team.pk):
         raise NotFound(_("No such member in this team."))
-    if not set(ids) <= members:
+    if active_members(team.pk, ids) != set(ids):
         raise InvalidInput(_("Rope holders must be current members of the team."), field="holders")
     with transaction.atomic():
         before = list(
@@ -481,7 +476,7 @@ def add_duty_shift(
         raise InvalidInput(_("A shift must end after it starts."), field="ends_at")
     if ends_at - starts_at > timedelta(days=7):
         raise InvalidInput(_("A shift can last at most seven days."), field="ends_at")
-    if not Membership.objects.filter(team=team, user=lead, removed_at__isnull=True).exists():
+    if not is_active_member(lead.pk, team.pk):
         raise InvalidInput(_("The duty lead must be a current member of the team."), field="lead")
     with transaction.atomic():
         # Lock the team row so two overlapping shifts cannot both pass the check.

@@ -21,7 +21,7 @@ from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound, pa
 from ropeteam.escalation import engine
 from ropeteam.notify.tasks import alert_later
 from ropeteam.people import queries as people
-from ropeteam.people.access import current_membership, require
+from ropeteam.people.access import active_members, current_membership, is_active_member, require
 from ropeteam.people.flow import Permission, Role
 from ropeteam.people.models import Membership, Team, User
 from ropeteam.thinking import emergency, flow
@@ -269,7 +269,7 @@ def request_help(
     if first == Circle.NAMED:
         if ask.named_id is None or ask.named_id == actor.pk:
             raise InvalidInput(_("Choose a colleague to ask."), field="named_id")
-        if current_membership(User(pk=ask.named_id), team.pk) is None:
+        if not is_active_member(ask.named_id, team.pk):
             raise NotFound(_("No such colleague in this team."), field="named_id")
         circle, reached = Circle.NAMED, {ask.named_id}
     else:
@@ -543,10 +543,7 @@ def invite(*, actor: User, consultation: Consultation, colleague_id: int) -> Con
 
 def _require_members(team_id: int, ids: set[int], *, field: str) -> None:
     """Everyone named is a current member of the team, or the 404 of a missing colleague."""
-    found = Membership.objects.filter(
-        team_id=team_id, user_id__in=ids, removed_at__isnull=True
-    ).count()
-    if found != len(ids):
+    if active_members(team_id, ids) != ids:
         raise NotFound(_("No such colleague in this team."), field=field)
 
 
@@ -786,7 +783,7 @@ def quick_record(
     mode_value = parse_choice(Mode, mode, field="mode", label=_("how"))
     met_value = parse_choice(Met, met, field="met", label=_("task met"))
     next_value = parse_choice(NextStep, next_step, field="next_step", label=_("next step"))
-    if current_membership(User(pk=helper_id), team.pk) is None:
+    if not is_active_member(helper_id, team.pk):
         raise NotFound(_("No such colleague in this team."), field="helper_id")
     if steadiness_before is not None and steadiness_before not in flow.STEADINESS:
         raise InvalidInput(_("Steadiness is a number from 0 to 10."), field="steadiness_before")

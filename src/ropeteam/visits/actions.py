@@ -30,7 +30,7 @@ from ropeteam.escalation import engine
 from ropeteam.escalation.models import Chain
 from ropeteam.notify.tasks import alert_address_later, alert_later
 from ropeteam.people import queries as people
-from ropeteam.people.access import current_membership, require
+from ropeteam.people.access import is_active_member, require
 from ropeteam.people.flow import Permission, Role, Status
 from ropeteam.people.models import Membership, Team, User
 from ropeteam.visits import flow, links
@@ -272,7 +272,7 @@ def start_visit(
             raise InvalidInput(
                 _("Nobody can hold your rope: choose a colleague."), field="rope_holder_id"
             )
-    elif current_membership(User(pk=rope_holder_id), team.pk) is None:
+    elif not is_active_member(rope_holder_id, team.pk):
         raise NotFound(_("No such colleague in this team."), field="rope_holder_id")
     case = access_case(actor, case_id) if case_id is not None else None
     if case is not None and case.team_id != team.pk:
@@ -336,7 +336,7 @@ def hold_rope(*, actor: User, visit: Visit) -> Visit:
 
 def hand_over(*, actor: User, visit: Visit, to_id: int) -> Visit:
     """Pass the rope to a colleague (my shift ends, say); they must accept it."""
-    if current_membership(User(pk=to_id), visit.team_id) is None:
+    if not is_active_member(to_id, visit.team_id):
         raise NotFound(_("No such colleague in this team."), field="to_id")
     with transaction.atomic():
         row, session = _locked(visit.pk)
