@@ -26,7 +26,8 @@ NARROWEST = {"width": 320, "height": 640}
 LIVE = "!!window.ropeteamLive && window.ropeteamLive.state === 'live'"
 NOT_CONNECTED = "Not connected — your alarm and messages will be sent when you are back."
 WAITING = "Alarm not sent yet: it will be sent the moment you have a connection."
-# The field worker's pages: My rope, Messages, Thinking Together (history and asking).
+# The field worker's pages: My rope, Messages, Thinking Together (history and asking; and
+# a session, asked for by the test).
 FIELD_PAGES = ("/", "/conversations/", "/thinking/", "/thinking/new/")
 
 
@@ -74,6 +75,17 @@ def out(visit: Callable[..., Visit]) -> Iterator[Callable[..., tuple[Visit, str]
             _come_back(sam, path)
 
 
+def _ask_anyone(page: Page) -> str:
+    """Sam asks anyone available to think together (withdrawn by the test); the session's
+    path."""
+    page.goto("/thinking/new/")
+    page.get_by_label("A decision").check()
+    page.get_by_label("Anyone available in my team").check()
+    page.get_by_role("button", name="Ask now").click()
+    page.wait_for_url(re.compile(r"/thinking/\d+/$"))
+    return re.sub(r"^https?://[^/]+", "", page.url)
+
+
 def _in_viewport(page: Page, selector: str) -> None:
     """The element's whole box is on the first screen, without scrolling."""
     assert page.evaluate("window.scrollY") == 0
@@ -92,7 +104,8 @@ def test_with_a_visit_open_the_alarm_is_on_the_first_screen_of_every_field_page(
 ) -> None:
     sam, path = out(viewport)
     page = sam.page
-    for shown in (*FIELD_PAGES, path):
+    session = _ask_anyone(page)
+    for shown in (*FIELD_PAGES, session, path):
         page.goto(shown)
         expect(page.locator(".alarm-dock__open")).to_have_text("Alarm")
         _in_viewport(page, ".alarm-dock__open")
@@ -127,9 +140,12 @@ def test_with_a_visit_open_the_alarm_is_on_the_first_screen_of_every_field_page(
         "Hand over the rope",
     ]
     page.set_viewport_size(NARROWEST)
-    for shown in (*FIELD_PAGES, path):
+    for shown in (*FIELD_PAGES, session, path):
         page.goto(shown)
         sam.check()  # nothing wider than 320 px, axe clean
+    page.goto(session)
+    page.get_by_role("button", name="Withdraw my request").click()
+    expect(page.get_by_role("button", name="Withdraw my request")).to_have_count(0)
 
 
 @pytest.mark.hazard("H4")
