@@ -139,6 +139,19 @@ def test_with_a_visit_open_the_alarm_is_on_the_first_screen_of_every_field_page(
         "Safe, done",
         "Hand over the rope",
     ]
+    # By keyboard: "Alarm" asks first; Escape takes the question back without sending.
+    page.goto("/")
+    page.locator(".alarm-dock__open").focus()
+    page.keyboard.press("Enter")
+    send = page.get_by_role("button", name="Alarm: I need help now")
+    expect(send).to_be_visible()
+    _in_viewport(page, ".alarm-dock__panel")
+    page.keyboard.press("Tab")
+    expect(send).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(send).to_be_hidden()
+    expect(page.locator(".alarm-dock__open")).to_be_focused()
+
     page.set_viewport_size(NARROWEST)
     for shown in (*FIELD_PAGES, session, path):
         page.goto(shown)
