@@ -202,6 +202,14 @@ def until(page: Page, expression: str, timeout: float = 10) -> None:
         page.wait_for_timeout(50)
 
 
+def more(page: Page) -> None:
+    """Unfold the phone's "More" menu, where the links beyond the bottom bar's four are; on a
+    wide screen they all show already."""
+    summary = page.locator(".nav__more > summary")
+    if summary.is_visible() and page.locator(".nav__more[open]").count() == 0:
+        summary.click()
+
+
 @pytest.fixture
 def visit(browser: Browser, server: str) -> Iterator[Callable[..., Visit]]:
     """`visit(viewport=PHONE)` opens a fresh tab (own cookies) on the demo server."""

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, Visit, until
+from tests.browser.conftest import DESKTOP, PHONE, Visit, more, until
 
 pytestmark = pytest.mark.browser
 
@@ -60,6 +60,7 @@ def short_times(visit: Callable[..., Visit]) -> Iterator[Visit]:
 def _alex_raises_a_probe_with_morgan(alex: Visit) -> str:
     """From the header, on a phone: curiosity first, and a form that says what is missing."""
     page = alex.page
+    more(page)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Concerns").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Concerns")
     alex.check()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, WebSocketRoute, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, ROOT, Visit, until
+from tests.browser.conftest import DESKTOP, PHONE, ROOT, Visit, more, until
 
 pytestmark = pytest.mark.browser
 
@@ -194,6 +194,7 @@ def test_signing_out_leaves_no_outbox_on_the_device(visit: Callable[..., Visit])
     _kept_waiting(tab.page, "Can we talk about the visit?")
     assert "ropeteam" in _databases(tab.page)
     signal.restore()
+    more(tab.page)
     tab.page.get_by_role("button", name="Sign out").click()
     tab.page.wait_for_url("**/login/")
     assert _databases(tab.page) == []

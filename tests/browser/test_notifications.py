@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, Visit
+from tests.browser.conftest import DESKTOP, PHONE, Visit, more
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +46,7 @@ def test_alex_confirms_an_e_mail_address_and_is_then_alerted_there(
     address = f"alex-{secrets.token_hex(4)}@example.org"
     alex = visit(PHONE)
     alex.sign_in("alex")
+    more(alex.page)
     alex.page.get_by_role("link", name="Settings").click()
     alex.page.get_by_role("link", name="Notifications: e-mail, devices, phone, quiet hours").click()
     expect(alex.page.get_by_role("heading", name="Notifications", level=1)).to_be_visible()

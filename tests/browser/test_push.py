@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, Visit
+from tests.browser.conftest import PHONE, Visit, more
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +36,7 @@ def test_sam_turns_on_notifications_on_his_phone(visit: Callable[..., Visit]) ->
     tab.page.context.add_init_script(FAKE_PUSH_SERVICE)
     tab.page.context.grant_permissions(["notifications"])
     tab.sign_in("sam")
+    more(tab.page)
     tab.page.get_by_role("link", name="Settings").click()
     tab.check()
     posted = []

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, ROOT, Visit, _server_zone
+from tests.browser.conftest import DESKTOP, PHONE, ROOT, Visit, _server_zone, more
 
 pytestmark = pytest.mark.browser
 
@@ -132,7 +132,10 @@ def test_every_page_priya_can_open_passes_axe(visit: Callable[..., Visit]) -> No
         page = tab.page
         tab.check()
         for link in ("Team", "Rota", "Cases", "Invitations", "Settings", "Concerns"):
-            page.get_by_role("navigation", name="Main").get_by_role("link", name=link).click()
+            more(page)
+            page.get_by_role("navigation", name="Main").get_by_role(
+                "link", name=link, exact=True
+            ).click()
             tab.check()
         for path in ("/concerns/new/", "/concerns/settings/", "/concerns/activity/"):
             page.goto(path)

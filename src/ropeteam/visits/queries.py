@@ -34,6 +34,18 @@ def out_now(viewer: User, team: Team) -> QuerySet[Visit]:
     )
 
 
+def open_visit_of(worker: User) -> Visit | None:
+    """The worker's own visit that has not ended, newest first: what the alarm in every
+    page's footer is for. Any team's, so changing the team on screen never hides it."""
+    return (
+        Visit.objects.filter(worker=worker)
+        .exclude(state=State.ENDED)
+        .only("id", "expected_end", "state")
+        .order_by("-started_at", "-id")
+        .first()
+    )
+
+
 def view_visit(*, viewer: User, visit: Visit) -> Visit:
     """One visit with its alerts; reading one linked to a case is audited."""
     if visit.case_id is not None:

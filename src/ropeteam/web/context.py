@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
+from ropeteam.conversations import queries as conversations
 from ropeteam.escalation.health import problems
 from ropeteam.notify import urgent
 from ropeteam.people.access import can, current_membership
@@ -13,6 +14,8 @@ from ropeteam.people.flow import Permission, Role
 from ropeteam.people.models import Team, User
 from ropeteam.people.queries import duty_lead_at, teams_for
 from ropeteam.thinking import emergency
+from ropeteam.thinking import queries as thinking
+from ropeteam.visits import queries as visits
 from ropeteam.web.live import strings
 
 TEAM_KEY = "team_id"
@@ -75,6 +78,18 @@ def current_team(request: HttpRequest) -> dict[str, Any]:
         "escalations_delayed": _delays_for(user, team),
         "emergencies": emergency.waiting_for(user),
         "unread_urgent": urgent.waiting_for(user),
+        **_badges(user, team),
+    }
+
+
+def _badges(user: User, team: Team | None) -> dict[str, Any]:
+    """What the phone's bottom bar marks: the visit I am out on (its alarm is then on every
+    page), requests to think together waiting for me, conversations with unread messages.
+    Three small queries, since this runs on every page."""
+    return {
+        "open_visit": visits.open_visit_of(user),
+        "asked_count": thinking.asked_of(user, team).count() if team is not None else 0,
+        "unread_count": conversations.unread_count(user),
     }
 
 

@@ -5,6 +5,7 @@ the Content-Security-Policy allows because it is not executed.
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ropeteam.web.labels import MESSAGE_STATE
 
@@ -36,6 +37,14 @@ def strings() -> dict[str, str]:
         "show_latest": _("Show the latest"),
         "alarm_waiting": _("Alarm not sent yet: it will be sent the moment you have a connection."),
         "alarm_sending": _("Sending the alarm…"),
+        "not_connected": _(
+            "Not connected — your alarm and messages will be sent when you are back."
+        ),
+        # The visit's countdown, worked out on the phone; %(n)s is a number of minutes.
+        "minutes_left_one": ngettext("%(n)s min left", "%(n)s min left", 1),
+        "minutes_left_many": ngettext("%(n)s min left", "%(n)s min left", 2),
+        "overdue_one": ngettext("Overdue by %(n)s min", "Overdue by %(n)s min", 1),
+        "overdue_many": ngettext("Overdue by %(n)s min", "Overdue by %(n)s min", 2),
         "visit_changed": _("This page has changed."),
         "concern_changed": _("This concern has changed."),
         "notifications_on": _("Notifications are on for this device."),

@@ -1,5 +1,6 @@
-// Field visits with script: the alarm that works without a connection, and the visit page
-// and the "Who's out now" board following `visit` events.
+// Field visits with script: the alarm that works without a connection (on the visit page
+// and fixed on every other page while a visit is open), the visit's countdown worked out
+// on the phone, and the visit page and the "Who's out now" board following `visit` events.
 //
 // The alarm is kept in IndexedDB (only the visit's id and when it was pressed, no words)
 // until the server has answered it, and sent again on every `online` event and on a timer.
@@ -83,8 +84,9 @@ async function post(visit) {
   }
 }
 
-// Pages other than the visit's: send whatever alarm still waits on this phone.
-export async function resendAlarms() {
+// Pages other than the visit's: send whatever alarm still waits on this phone (but the one
+// whose form is on the page: that form sends its own).
+export async function resendAlarms({ except = null } = {}) {
   if (!("indexedDB" in window) || !csrfToken()) return;
   let pending = [];
   try {
@@ -93,13 +95,14 @@ export async function resendAlarms() {
     return;
   }
   for (const entry of pending) {
+    if (entry.visit === except) continue;
     if (await post(entry.visit)) await forget(entry.visit);
   }
 }
 
 function wireAlarm(form, strings, onSent) {
   const visit = Number(form.dataset.visit);
-  const status = document.getElementById("alarm-status");
+  const status = document.getElementById(form.dataset.status || "alarm-status");
   let timer = null;
   let sending = false;
 
@@ -132,6 +135,9 @@ function wireAlarm(form, strings, onSent) {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    // The question is answered: close it, so what the alarm is doing shows in its place.
+    const question = form.querySelector("details");
+    if (question) question.open = false;
     show(navigator.onLine ? strings.alarm_sending : strings.alarm_waiting);
     try {
       await keep(visit);
@@ -154,6 +160,44 @@ function wireAlarm(form, strings, onSent) {
     .catch(() => {});
 }
 
+// The alarm fixed on other pages: once sent, it says whom it alerted, as the visit page does.
+export function wireDockAlarm(form, strings) {
+  if (!("indexedDB" in window)) return;
+  const status = document.getElementById(form.dataset.status);
+  wireAlarm(form, strings, (page) => {
+    status.textContent = page.querySelector("[data-alarm-sent]").textContent;
+    status.dataset.alarmSent = "";
+  });
+}
+
+// Minutes as the server words them: at least 1, rounded.
+function countdownWords(strings, leftMs) {
+  const n = Math.max(1, Math.round(Math.abs(leftMs) / 60000));
+  const overdue = leftMs < 0;
+  const key = (overdue ? "overdue_" : "minutes_left_") + (n === 1 ? "one" : "many");
+  return { overdue, words: (strings[key] || "").replace("%(n)s", n) };
+}
+
+// Every [data-countdown] counts to its data-end on this phone's clock, corrected by how far
+// it was from the server's when the page was made (data-now), so the time left keeps going
+// and an overdue visit turns overdue while the server cannot be reached. Looked up on every
+// tick: a live refresh puts new elements in place.
+export function wireCountdowns(strings) {
+  const skews = new WeakMap();
+  function tick() {
+    for (const shown of document.querySelectorAll("[data-countdown]")) {
+      if (!skews.has(shown)) skews.set(shown, Date.parse(shown.dataset.now) - Date.now());
+      const left = Date.parse(shown.dataset.end) - (Date.now() + skews.get(shown));
+      const { overdue, words } = countdownWords(strings, left);
+      if (!words || Number.isNaN(left)) continue;
+      if (shown.textContent !== words) shown.textContent = words;
+      shown.classList.toggle("visit-time--overdue", overdue);
+      if (overdue) document.getElementById("visit-status")?.classList.add("callout--warning");
+    }
+  }
+  if (document.querySelector("[data-countdown]")) setInterval(tick, 1000);
+}
+
 export function wireVisits(client, strings) {
   const data = JSON.parse(document.getElementById("visit-data").textContent);
   // Besides the live parts, the fresh page brings the alarm's state across.
@@ -168,13 +212,23 @@ export function wireVisits(client, strings) {
         status.textContent = freshStatus.textContent;
         status.dataset.alarmSent = "";
       }
-      const form = document.getElementById("alarm-form");
-      if (form && !fresh.getElementById("alarm-form")) form.remove(); // the visit ended
+      // The visit ended (from another device): its buttons go; an alarm's news stays.
+      const actions = document.getElementById("visit-actions");
+      if (actions && !fresh.getElementById("visit-actions")) {
+        const section = fresh.querySelector("section.alarm");
+        if (section) actions.replaceWith(document.importNode(section, true));
+        else actions.remove();
+      }
     },
   });
 
+  // The alarm among this visit's buttons, or (on a visit of someone else's) my own visit's.
   const form = document.getElementById("alarm-form");
-  if (form && "indexedDB" in window) wireAlarm(form, strings, apply);
+  if (form && Number(form.dataset.visit) === data.visit && "indexedDB" in window) {
+    wireAlarm(form, strings, apply);
+  } else if (form) {
+    wireDockAlarm(form, strings);
+  }
   setInterval(() => {
     if (navigator.onLine && document.visibilityState === "visible") refresh();
   }, REFRESH_MS);
