@@ -38,6 +38,7 @@ def strings() -> dict[str, str]:
         "alarm_sending": _("Sending the alarm…"),
         "visit_changed": _("This page has changed."),
         "concern_changed": _("This concern has changed."),
+        "presence_changed": _("Who is available has changed."),
         "notifications_on": _("Notifications are on for this device."),
         "notifications_failed": _("Notifications could not be turned on: %(reason)s"),
         "notifications_unsupported": _("This browser cannot show notifications from Ropeteam."),

@@ -4,7 +4,7 @@
 // no person's data. Pages, the API and the websocket always go to the network and are never
 // stored here: they may carry case content and messages (docs/security.md).
 
-const CACHE = "ropeteam-shell-v10";
+const CACHE = "ropeteam-shell-v11";
 const OFFLINE = "/offline";
 const SHELL = [
   OFFLINE,
@@ -18,6 +18,7 @@ const SHELL = [
   "/static/ropeteam/visit.js",
   "/static/ropeteam/concerns.js",
   "/static/ropeteam/emergencies.js",
+  "/static/ropeteam/presence.js",
 ];
 
 self.addEventListener("install", (event) => {
