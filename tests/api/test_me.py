@@ -109,3 +109,16 @@ def test_an_unknown_availability_is_refused_with_the_choices(
     assert response.json()["detail"].startswith("status: Input should be 'available'")
     assert response.json()["field"] == "status"
     assert User.objects.get(pk=world.jo.pk).availability_status == "off_shift"
+
+
+def test_writing_back_my_availability_with_a_new_status_drops_the_old_until(
+    world: World, api: Callable[[str], Api]
+) -> None:
+    client = api("jo")
+    client.put("/me/availability", {"status": "busy", "until": iso(later(hours=1))})
+    availability = client.get("/me").json()["availability"]
+
+    response = client.put("/me/availability", {**availability, "status": "available"})
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "available", "until": None}

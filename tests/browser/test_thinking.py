@@ -160,3 +160,57 @@ def test_sam_asks_anyone_available_and_thinks_it_through_with_morgan(
     expect(sam.page.locator(".messages")).to_contain_text("Done")
     sam.check()
     _set_availability(morgan.page, "Busy")
+
+
+TALL_PHONE = {"width": 390, "height": 844}
+NARROW = {"width": 320, "height": 640}
+
+
+def _conversation_comes_first(sam: Visit) -> None:
+    """Steps 1 to 3 on Sam's phone: the step and its prompts, then the chat's input, all on
+    the first screen; no outcome form yet."""
+    expect(sam.page.locator("#tt-prompts li").first).to_be_in_viewport()
+    expect(sam.page.get_by_role("textbox", name="Message")).to_be_in_viewport(ratio=1)
+    expect(sam.page.get_by_role("heading", name="Record the outcome")).to_have_count(0)
+    expect(sam.page.get_by_role("button", name="Record the outcome and close")).to_have_count(0)
+
+
+def test_on_a_phone_the_chat_comes_first_and_the_outcome_form_waits_for_step_4(
+    visit: Callable[..., Visit],
+) -> None:
+    sam, morgan = visit(TALL_PHONE), visit(DESKTOP)
+    morgan.sign_in("morgan")
+    _set_availability(morgan.page, "Available")
+    until(morgan.page, LIVE)
+    session = _sam_asks_anyone_available(sam)
+    _sees_it_arrive_and_opens_it(morgan, session)
+    morgan.page.get_by_role("button", name="Accept: I'll think with you").click()
+    _follows(sam.page, "Mark the task")
+    _conversation_comes_first(sam)
+    sam.check()
+    for step in ("State the case", "Mentalize the moment"):
+        _move_on(morgan, step)
+        _follows(sam.page, step)
+        _conversation_comes_first(sam)
+    sam.page.set_viewport_size(NARROW)
+    sam.check()
+    sam.page.set_viewport_size(TALL_PHONE)
+
+    # Step 4: the outcome form appears, below the conversation, without a reload.
+    sam.page.evaluate("window.ropeteamNotReloaded = true")
+    _move_on(morgan, "Return to purpose")
+    _follows(sam.page, "Return to purpose")
+    outcome = sam.page.get_by_role("heading", name="Record the outcome")
+    expect(outcome).to_be_visible()
+    assert sam.page.evaluate("window.ropeteamNotReloaded === true"), "the page was reloaded"
+    message = sam.page.get_by_role("textbox", name="Message")
+    message_box, outcome_box = message.bounding_box(), outcome.bounding_box()
+    assert message_box and outcome_box and message_box["y"] < outcome_box["y"]
+    sam.check()
+    sam.page.set_viewport_size(NARROW)
+    sam.check()
+
+    sam.page.get_by_label("Yes", exact=True).check()
+    sam.page.get_by_role("button", name="Record the outcome and close").click()
+    expect(sam.page.locator("#tt-met")).to_have_text("Yes")
+    _set_availability(morgan.page, "Busy")

@@ -148,3 +148,25 @@ def test_sam_goes_out_jo_holds_the_rope_and_the_alarm_gets_through(
     sam.page.get_by_role("button", name="Safe, done").click()
     expect(sam.page.locator("#visit-status")).to_contain_text("Safe, done at")
     sam.check()
+
+
+def test_the_times_pages_say_what_will_happen_on_a_narrow_phone(
+    visit: Callable[..., Visit],
+) -> None:
+    """Priya reads the escalation and concern times at 320 px: what will happen, counted
+    in words that agree with their number."""
+    priya = visit({"width": 320, "height": 640})
+    priya.sign_in("priya")
+    _put_chain(priya.page, {**DEFAULTS, "rope_holder_seconds": 60})
+    priya.page.goto("/visits/chain/")
+    times = priya.page.locator("#chain-now")
+    expect(times).to_contain_text("The rope holder will be alerted")
+    expect(times).to_contain_text("This team: 1 minute after")
+    expect(times).to_contain_text("default: 10 minutes after")
+    expect(times).not_to_contain_text("was alerted")
+    expect(priya.page.locator("#chain-alarm")).to_contain_text("will be alerted at once")
+    priya.check()
+    _put_chain(priya.page, DEFAULTS)
+    priya.page.goto("/concerns/settings/")
+    expect(priya.page.locator("main")).to_contain_text("the concern will be sent to them again")
+    priya.check()

@@ -147,6 +147,36 @@ def test_availability_until_a_past_time_is_refused(world: World) -> None:
     assert world.sam.availability_status == Status.OFF_SHIFT
 
 
+def test_available_after_busy_until_a_time_has_no_until(world: World) -> None:
+    until = timezone.now() + timedelta(minutes=46)
+    actions.set_availability(actor=world.sam, status="busy", until=until)
+    # The old "until" comes back with the new status, as the form sends it.
+    actions.set_availability(actor=world.sam, status="available", until=until)
+    world.sam.refresh_from_db()
+    assert world.sam.availability_status == Status.AVAILABLE
+    assert world.sam.availability_until is None
+    assert queries.availability_of(world.sam).until is None
+
+
+def test_a_new_status_with_a_new_until_keeps_it(world: World) -> None:
+    actions.set_availability(
+        actor=world.sam, status="busy", until=timezone.now() + timedelta(minutes=46)
+    )
+    later = timezone.now() + timedelta(hours=3)
+    actions.set_availability(actor=world.sam, status="on_visit", until=later)
+    world.sam.refresh_from_db()
+    assert (world.sam.availability_status, world.sam.availability_until) == (Status.ON_VISIT, later)
+
+
+def test_busy_until_an_expired_time_reads_as_available(world: World) -> None:
+    actions.set_availability(
+        actor=world.sam, status="busy", until=timezone.now() + timedelta(minutes=5)
+    )
+    later = timezone.now() + timedelta(minutes=6)
+    availability = queries.availability_of(world.sam, later)
+    assert (availability.status, availability.until) == (Status.AVAILABLE, None)
+
+
 def test_an_invitation_works_once_and_gives_the_role_it_was_made_with(world: World) -> None:
     _invitation, raw = actions.invite_member(
         actor=world.priya, team=world.northside, role="practitioner", grade="newly_qualified"

@@ -231,6 +231,16 @@ def test_a_practitioner_reads_the_times_without_a_form(world: World, as_user: An
     assert "This team: 1 day" in html
 
 
+def test_the_times_say_what_will_happen_and_count_in_words(world: World, as_user: Any) -> None:
+    priya = as_user("priya")
+    priya.post(reverse("web:concern_times"), _times_data(escalate=(1, "minutes")))
+    html = " ".join(page_text(priya.get(reverse("web:concern_times"))).split())
+    assert "the concern will be sent to them again" in html
+    assert "it will be escalated to the team lead" in html
+    assert "This team: 1 minute " in html
+    assert "1 minutes" not in html
+
+
 # --- my concerns and the home screen --------------------------------------------------------
 
 

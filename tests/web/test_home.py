@@ -122,3 +122,36 @@ def test_someone_in_no_team_is_sent_to_the_team_page(world: World) -> None:
     assert client.get(reverse("web:home"))["Location"] == reverse("web:teams")
     html = page_text(client.get(reverse("web:teams")))
     assert "You are not in a team yet. Ask your team lead for an invitation link." in html
+
+
+def test_available_after_busy_drops_the_until_the_form_still_shows(world: World, as_user) -> None:
+    until = timezone.localtime(timezone.now() + timedelta(hours=2)).replace(second=0, microsecond=0)
+    client = as_user("sam")
+    client.post(reverse("web:availability"), {"status": "busy", "until": until.strftime("%H:%M")})
+    html = page_text(client.get(reverse("web:home")))
+    assert f'value="{until.strftime("%H:%M")}"' in html  # the form shows the time
+
+    # Sam picks "Available" and saves; the time field still holds the busy one.
+    client.post(
+        reverse("web:availability"), {"status": "available", "until": until.strftime("%H:%M")}
+    )
+    world.sam.refresh_from_db()
+    assert queries.availability_of(world.sam).until is None
+    html = page_text(client.get(reverse("web:home")))
+    shown = html[html.index('id="my-availability"') :]
+    assert " ".join(shown[shown.index(">") + 1 : shown.index("</p>")].split()) == "Now: Available"
+
+
+def test_an_expired_busy_until_shows_as_available_to_colleagues(world: World, as_user) -> None:
+    # Jo holds Sam's rope; busy until a time that has passed reads as available.
+    people.set_availability(
+        actor=world.jo, status="busy", until=timezone.now() + timedelta(minutes=5)
+    )
+    User.objects.filter(pk=world.jo.pk).update(
+        availability_until=timezone.now() - timedelta(minutes=1)
+    )
+    html = page_text(as_user("sam").get(reverse("web:home")))
+    assert "Try Jo first: available now." in html
+    assert "Busy" not in _rope_section(html)
+    board = page_text(as_user("sam").get(reverse("web:team")))
+    assert "Busy" not in board

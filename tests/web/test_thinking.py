@@ -332,6 +332,26 @@ def test_phone_sessions_show_a_checklist_instead_of_the_chat(world: World, as_us
     assert 'id="thread"' not in html
 
 
+@pytest.mark.parametrize(
+    ("mode", "conversation"), [("chat", 'id="thread"'), ("phone", 'id="tt-checklist"')]
+)
+def test_under_way_the_conversation_comes_before_the_outcome_and_the_people(
+    world: World, as_user: Any, mode: str, conversation: str
+) -> None:
+    """Phone first: the step's prompts, then the chat or checklist, then the rest."""
+    consultation = _under_way(world, mode=mode)
+    html = page_text(as_user("sam").get(_session(consultation)))
+    assert html.index('id="tt-prompts"') < html.index(conversation) < html.index('id="tt-people"')
+    assert html.index(conversation) < html.index('id="tt-request"')
+    assert "Record the outcome" not in html
+    for step in (2, 3, 4):
+        consultation = actions.move(actor=world.sam, consultation=consultation, step=step)
+    html = page_text(as_user("sam").get(_session(consultation)))
+    assert (
+        html.index(conversation) < html.index("Record the outcome") < html.index('id="tt-people"')
+    )
+
+
 def test_inviting_a_colleague_makes_a_group_with_a_facilitator(world: World, as_user: Any) -> None:
     consultation = _under_way(world)
     sam = as_user("sam")

@@ -328,6 +328,21 @@ def test_the_lead_sets_the_escalation_times_in_minutes(world: World, as_user: An
     assert actions.chain_for(world.northside)[Step.ROPE_HOLDER] == timedelta(minutes=5)
 
 
+def test_the_escalation_times_say_what_will_happen_in_words_that_count(
+    world: World, as_user: Any
+) -> None:
+    priya = as_user("priya")
+    data = {"prompt_worker": 0, "rope_holder": 1, "duty_lead": 2, "team_lead": 25}
+    assert priya.post(reverse("web:visit_chain"), data).status_code == 302
+    html = " ".join(page_text(priya.get(reverse("web:visit_chain"))).split())
+    assert "The rope holder will be alerted" in html
+    assert "The rope holder was alerted" not in html
+    assert "This team: 1 minute after" in html
+    assert "This team: 2 minutes after" in html
+    assert "1 minutes" not in html
+    assert "will be alerted again every 5 minutes until someone says they are on it" in html
+
+
 def test_escalation_times_out_of_order_are_refused(world: World, as_user: Any) -> None:
     data = {"prompt_worker": 0, "rope_holder": 15, "duty_lead": 5, "team_lead": 25}
     response = as_user("priya").post(reverse("web:visit_chain"), data)

@@ -16,7 +16,15 @@ from ropeteam.audit.log import record
 from ropeteam.core.errors import Conflict, InvalidInput, NotFound, parse_choice
 from ropeteam.people import signals
 from ropeteam.people.access import active_members, is_active_member, is_org_admin, require
-from ropeteam.people.flow import Grade, Permission, Role, Status, is_phone
+from ropeteam.people.flow import (
+    Grade,
+    Permission,
+    Role,
+    Status,
+    effective_availability,
+    is_phone,
+    until_for,
+)
 from ropeteam.people.models import (
     AccessToken,
     DutyShift,
@@ -377,11 +385,16 @@ def revoke_invitation(*, actor: User, invitation: Invitation) -> None:
 
 
 def set_availability(*, actor: User, status: str, until: datetime | None = None) -> User:
-    """Say whether I can be reached now, optionally until a time."""
+    """Say whether I can be reached now, optionally until a time.
+
+    A new status does not keep the previous one's "until" (`flow.until_for`)."""
     status_value = parse_choice(Status, status, field="status", label=_("availability"))
     now = timezone.now()
+    before = effective_availability(
+        Status(actor.availability_status), actor.availability_until, now
+    )
+    until = until_for(status_value, _aware(until) if until else None, before)
     if until is not None:
-        until = _aware(until)
         if until <= now:
             raise InvalidInput(_("“Until” must be in the future."), field="until")
         if until > now + timedelta(days=31):

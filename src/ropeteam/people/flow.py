@@ -84,6 +84,26 @@ def effective_availability(status: Status, until: datetime | None, now: datetime
     return Availability(after, None)
 
 
+def until_for(status: Status, until: datetime | None, before: Availability) -> datetime | None:
+    """The "until" a newly set status keeps.
+
+    An "until" belongs to the status it was set with. The form shows the current one and a
+    client may read, change and write back the whole availability, so the old "until" often
+    comes back with a new status: "Available" after "Busy until 15:46" must not read
+    "Available until 15:46". An "until" equal to the one shown before (to the minute, as the
+    form shows it) is dropped when the status changes; a new time is kept.
+    """
+    if until is None or before.until is None or status == before.status:
+        return until
+    if _to_the_minute(until) == _to_the_minute(before.until):
+        return None
+    return until
+
+
+def _to_the_minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
 MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 6, 20
 PHONE_CHARACTERS = frozenset("0123456789 +")
 

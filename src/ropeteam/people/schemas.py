@@ -65,7 +65,14 @@ class AvailabilityOut(Schema):
 
 class AvailabilityIn(InputSchema):
     status: Status
-    until: Moment | None = None
+    until: Moment | None = Field(
+        None,
+        description=(
+            "When the status ends; none means until changed. An until equal to the current "
+            "one (to the minute) is dropped when the status changes: it belonged to the old "
+            "status."
+        ),
+    )
 
 
 class TeamOut(Schema):

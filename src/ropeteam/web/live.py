@@ -47,6 +47,7 @@ def strings() -> dict[str, str]:
         "overdue_many": ngettext("Overdue by %(n)s min", "Overdue by %(n)s min", 2),
         "visit_changed": _("This page has changed."),
         "concern_changed": _("This concern has changed."),
+        "presence_changed": _("Who is available has changed."),
         "notifications_on": _("Notifications are on for this device."),
         "notifications_failed": _("Notifications could not be turned on: %(reason)s"),
         "notifications_unsupported": _("This browser cannot show notifications from Ropeteam."),

@@ -99,6 +99,7 @@ def _member_page(
     context: dict[str, Any] = {
         "member": member,
         "rope": rope,
+        "availability": queries.availability_of(member.user),
         # Only a colleague in the same team can write to them; an organisation admin cannot.
         "can_message": member.user != me and current_membership(me, team.pk) is not None,
     }

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from ropeteam.cases import queries as cases
@@ -31,6 +32,7 @@ from ropeteam.visits.flow import DEFAULT_CHAIN, State, Step
 from ropeteam.visits.models import ALARM, Escalation, Visit
 from ropeteam.web.decorators import in_team, signed_in
 from ropeteam.web.forms import REFUSED, ChainForm, VisitForm, submit
+from ropeteam.web.views.concerns import duration_words
 from ropeteam.web.views.render import page, posted, team_members
 
 STEP_WORDS = {
@@ -39,6 +41,13 @@ STEP_WORDS = {
     Step.DUTY_LEAD: gettext_lazy("The duty lead was alerted"),
     Step.TEAM_LEAD: gettext_lazy("The team lead and the out-of-hours contact were alerted"),
     ALARM: gettext_lazy("Alarm"),
+}
+# The escalation times page says what will happen; the visit pages say what has happened.
+WILL_HAPPEN = {
+    Step.PROMPT_WORKER: gettext_lazy("The worker will be asked if they are OK"),
+    Step.ROPE_HOLDER: gettext_lazy("The rope holder will be alerted"),
+    Step.DUTY_LEAD: gettext_lazy("The duty lead will be alerted"),
+    Step.TEAM_LEAD: gettext_lazy("The team lead and the out-of-hours contact will be alerted"),
 }
 EXTENSIONS = (15, 30)  # the "+N min" buttons
 
@@ -436,8 +445,9 @@ def _after(offset: timedelta) -> str:
     if seconds == 0:
         return _("at the expected end")
     if seconds % 60:
-        return _("%(n)s seconds after") % {"n": seconds}
-    return _("%(n)s minutes after") % {"n": seconds // 60}
+        return ngettext("%(n)d second after", "%(n)d seconds after", seconds) % {"n": seconds}
+    minutes = seconds // 60
+    return ngettext("%(n)d minute after", "%(n)d minutes after", minutes) % {"n": minutes}
 
 
 def _in_minutes(chain: dict[Step, timedelta]) -> dict[str, int]:
@@ -453,7 +463,8 @@ def chain(request: HttpRequest, me: User, team: Team) -> HttpResponse:
     form = ChainForm(posted(request), initial=_in_minutes(current)) if may_edit else None
     context: dict[str, Any] = {
         "form": form,
-        "current": [(STEP_WORDS[s], _after(current[s]), _after(DEFAULT_CHAIN[s])) for s in Step],
+        "current": [(WILL_HAPPEN[s], _after(current[s]), _after(DEFAULT_CHAIN[s])) for s in Step],
+        "repeat_every": duration_words(settings.VISIT_REPEAT_SECONDS),
     }
     if form is None or request.method != "POST":
         return page(request, "web/visit_chain.html", context)

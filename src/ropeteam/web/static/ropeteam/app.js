@@ -6,6 +6,7 @@ import { DATABASE, LiveClient, Outbox } from "./live.js";
 import { wireThread } from "./chat.js";
 import { wireConcerns } from "./concerns.js";
 import { wireEmergencies } from "./emergencies.js";
+import { wirePresence } from "./presence.js";
 import { wirePush } from "./push.js";
 import { forgetRopeCard, keepRopeCard, showRopeCard } from "./ropecard.js";
 import { wireThinking } from "./thinking.js";
@@ -140,6 +141,7 @@ for (const form of document.querySelectorAll("form[data-sign-out]")) {
 
 if (document.getElementById("thinking-data")) wireThinking(client, strings);
 if (document.getElementById("concern-data")) wireConcerns(client, strings);
+if (document.querySelector("[data-presence], [data-until]")) wirePresence(client, strings);
 const alarmForm = document.getElementById("alarm-form");
 if (document.getElementById("visit-data")) wireVisits(client, strings);
 else if (alarmForm) wireDockAlarm(alarmForm, strings);

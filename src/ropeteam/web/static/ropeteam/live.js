@@ -7,7 +7,8 @@
 //   state       {conversation, client_id, seq, state, reason}: a message of mine changed;
 //               state is "waiting", "sent", "delivered", "read" or "failed" (not sent)
 //   typing      {conversation, user}
-//   presence    the `presence` frame
+//   presence    the `presence` frame; also one per teammate in each `welcome` frame, so a
+//               page catches up with what changed while there was no connection
 //   thinking    the `thinking` frame
 //   visit       the `visit` frame (ids, state and times of a field visit; never where)
 //   concern     the `concern` frame (ids, level and state of a concern; never its words)
@@ -392,6 +393,7 @@ export class LiveClient extends EventTarget {
     this.frame({ type: "resume", cursors });
     this.welcomed = true;
     this.setState("live");
+    for (const mate of frame.presence || []) this.emit("presence", { type: "presence", ...mate });
     // Marks sent while the socket was down were lost; say them again.
     this.sentReceipts.clear();
     this.readIfVisible();

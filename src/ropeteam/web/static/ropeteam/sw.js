@@ -8,7 +8,7 @@
 // Opening the app without a connection (the installed app's start URL included) is a
 // navigation like any other, so it gets the offline page, not the browser's error page.
 
-const CACHE = "ropeteam-shell-v11";
+const CACHE = "ropeteam-shell-v12";
 const OFFLINE = "/offline";
 const SHELL = [
   OFFLINE,
@@ -26,6 +26,7 @@ const SHELL = [
   "/static/ropeteam/icons/icon.svg",
   "/favicon.ico",
   "/manifest.webmanifest",
+  "/static/ropeteam/presence.js",
 ];
 
 self.addEventListener("install", (event) => {
