@@ -321,10 +321,7 @@ IMPORT_COLUMNS = [
 
 def cmd_import_team(args: argparse.Namespace) -> int:
     _django()
-    from django.contrib.auth.tokens import default_token_generator  # noqa: PLC0415
     from django.db import transaction  # noqa: PLC0415
-    from django.utils.encoding import force_bytes  # noqa: PLC0415
-    from django.utils.http import urlsafe_base64_encode  # noqa: PLC0415
 
     from ropeteam.core.errors import RopeteamError  # noqa: PLC0415
     from ropeteam.people import actions  # noqa: PLC0415
@@ -384,11 +381,8 @@ def cmd_import_team(args: argparse.Namespace) -> int:
         return _fail(f"{error.message} Nothing was imported.")
     print(f"Imported {len(rows)} rows; {len(new_accounts)} new accounts.")
     for user in new_accounts:
-        uid = urlsafe_base64_encode(force_bytes(user.pk))
-        print(
-            f"  {user.username}: set a password at "
-            f"{args.base_url.rstrip('/')}/reset/{uid}/{default_token_generator.make_token(user)}/"
-        )
+        link = actions.password_reset_link(actor=None, user=user, base_url=args.base_url)
+        print(f"  {user.username}: set a password at {link}")
     return 0
 
 

@@ -476,6 +476,31 @@ def test_deactivating_an_account_closes_its_sockets_within_two_seconds(live: Liv
     run(scenario())
 
 
+def test_deactivating_an_account_in_the_admin_closes_its_sockets_within_two_seconds(
+    live: Live,
+) -> None:
+    # The support admin goes through the same action as the API: the socket is closed too.
+    _cookie, opener, csrf = _signed_in_cookie(live, "admin")
+    page = f"{live.server.url}/admin/people/user/{live.ids['dee']}/change/"
+
+    def post(fields: dict[str, str]) -> None:
+        form = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, **fields}).encode()
+        request = urllib.request.Request(page, data=form, headers={"Referer": page})  # noqa: S310
+        opener.open(request)
+
+    async def scenario() -> None:
+        dee = await Socket.join(live.url, live.token("dee"))
+        post({})  # "Active" unticked
+        try:
+            assert await dee.close_code(timeout=2) == 4410
+        finally:
+            post({"is_active": "on"})
+        again = await Socket.join(live.url, live.token("dee"))
+        await again.close()
+
+    run(scenario())
+
+
 def _organisation(live: Live) -> int:
     team = live.api("admin", "GET", f"/api/v1/teams/{live.northside}")
     assert isinstance(team, dict)

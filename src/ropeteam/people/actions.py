@@ -7,9 +7,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from ropeteam.audit.log import record
@@ -39,6 +43,7 @@ from ropeteam.people.models import (
 from ropeteam.people.tokens import hash_secret, new_secret
 
 MAX_ROPE_HOLDERS = 5
+MAX_OUT_OF_HOURS_CONTACT = 200  # Organisation.out_of_hours_contact's max_length
 
 
 def _parse_role(role: str) -> Role:
@@ -77,6 +82,74 @@ def grant_org_admin(*, actor: User | None, organisation: Organisation, user: Use
             target=user,
             data={"organisation": organisation.pk},
         )
+
+
+def set_out_of_hours(
+    *,
+    actor: User,
+    organisation: Organisation,
+    contact: str,
+    email: str,
+    person: User | None,
+) -> Organisation:
+    """Who the organisation's visit chains reach out of hours (an organisation admin)."""
+    if not is_org_admin(actor, organisation.pk):
+        raise NotFound(_("No such organisation."))
+    contact, email = contact.strip(), email.strip().lower()
+    if len(contact) > MAX_OUT_OF_HOURS_CONTACT:
+        raise InvalidInput(_("Keep the contact under 200 characters."), field="contact")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InvalidInput(_("Enter a valid e-mail address."), field="email") from None
+    if person is not None:
+        in_organisation = Membership.objects.filter(
+            user=person,
+            team__organisation=organisation,
+            removed_at__isnull=True,
+            user__is_active=True,
+        )
+        if not in_organisation.exists():
+            raise InvalidInput(
+                _("The out-of-hours person must be an active member of this organisation."),
+                field="person",
+            )
+    with transaction.atomic():
+        row = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        row.out_of_hours_contact, row.out_of_hours_email = contact, email
+        row.out_of_hours_person = person
+        row.save(
+            update_fields=["out_of_hours_contact", "out_of_hours_email", "out_of_hours_person"]
+        )
+        record(
+            actor=actor,
+            action="organisation.out_of_hours_changed",
+            target=row,
+            # Who, not their numbers: the audit log keeps no contact details.
+            data={"person": person.pk if person is not None else None, "email_set": bool(email)},
+        )
+    return row
+
+
+def password_reset_link(*, actor: User | None, user: User, base_url: str) -> str:
+    """A link with which this person sets their own password (nobody else sets it for them).
+
+    For an organisation admin (`actor`) the person must be in one of their teams; the command
+    line passes None, and a break-glass superuser may make one for anybody. The link stops
+    working once used, or once the password changes.
+    """
+    if actor is not None and not actor.is_superuser:
+        organisations = OrganisationAdmin.objects.filter(user=actor).values("organisation_id")
+        if not user.memberships.filter(team__organisation__in=organisations).exists():
+            raise NotFound(_("No such account in this organisation."))
+    if not user.is_active:
+        raise InvalidInput(_("This account is deactivated: restore it first."))
+    with transaction.atomic():
+        record(actor=actor, action="account.reset_link_made", target=user)
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return f"{base_url.rstrip('/')}/reset/{uid}/{token}/"
 
 
 def create_team(*, actor: User | None, organisation: Organisation, name: str) -> Team:
@@ -232,6 +305,8 @@ def change_member(
             changes["profession"] = membership.profession = profession.strip()
         if changes:
             membership.save(update_fields=list(changes))
+            if "role" in changes:  # a role may allow less: open sockets check again
+                _narrowed(membership.user_id)
             record(
                 actor=actor,
                 action="member.changed",

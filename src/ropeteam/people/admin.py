@@ -1,18 +1,29 @@
 """The support admin site, for organisation admins: their organisation's teams and accounts only.
 
 Superusers see everything (command-line break-glass accounts); an organisation admin sees
-and changes only what belongs to the organisations they administer. Cases are not here at
-all: nobody does support work on case content.
+only what belongs to the organisations they administer, and changes it only through the
+same actions the app and the API use (`people.actions`): each change is audited, a team
+keeps its last lead, and a person whose access narrows has their open sockets checked again.
+Nobody sets another person's password here: an admin makes a reset link for them. A break-
+glass superuser's saves are audited too. Cases are not here at all: nobody does support
+work on case content.
 """
 
 from typing import Any
 
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
 
+from ropeteam.audit.log import record
 from ropeteam.audit.models import AuditEntry
+from ropeteam.core.errors import RopeteamError
+from ropeteam.people import actions as people_actions
 from ropeteam.people.models import (
     DutyShift,
     Invitation,
@@ -61,6 +72,50 @@ class OrganisationScoped(admin.ModelAdmin):  # type: ignore[type-arg]
         # Removal goes through the app, which keeps ropes and the audit log straight.
         return request.user.is_superuser
 
+    # --- changes go through the actions --------------------------------------------------
+
+    # The fields an organisation admin may change on this page (each through `act`).
+    changeable: tuple[str, ...] = ()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        fields = [f.name for f in self.model._meta.concrete_fields if f.name != "id"]
+        return [f for f in fields if f not in self.changeable]
+
+    def act(self, request: HttpRequest, obj: Any, form: ModelForm[Any]) -> None:
+        """Make an organisation admin's change through the actions (a page that lets them
+        change anything overrides this)."""
+        raise PermissionDenied
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    ) -> None:
+        if request.user.is_superuser:  # break-glass: saved as asked, and audited
+            super().save_model(request, obj, form, change)
+            record(
+                actor=request.user,
+                action="admin.saved",
+                target=obj,
+                data={"fields": sorted(form.changed_data), "added": not change},
+            )
+            return
+        try:
+            self.act(request, obj, form)
+        except RopeteamError as refusal:
+            request.refused = True  # type: ignore[attr-defined]
+            self.message_user(request, refusal.message, messages.ERROR)
+
+    def log_change(self, request: HttpRequest, obj: Model, message: Any) -> Any:
+        if getattr(request, "refused", False):
+            return None
+        return super().log_change(request, obj, message)
+
+    def response_change(self, request: HttpRequest, obj: Model) -> HttpResponse:
+        if getattr(request, "refused", False):  # back to the form, the refusal shown
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         # Choices in forms are scoped too, so no other organisation's names appear.
         if not request.user.is_superuser:
@@ -81,6 +136,17 @@ class OrganisationAdminPage(OrganisationScoped):
     organisation_path = "pk"
     list_display = ["name", "out_of_hours_contact"]
     fields = ["name", "out_of_hours_contact", "out_of_hours_email", "out_of_hours_person"]
+    changeable = ("out_of_hours_contact", "out_of_hours_email", "out_of_hours_person")
+
+    def act(self, request: HttpRequest, obj: Any, form: ModelForm[Any]) -> None:
+        data = form.cleaned_data
+        people_actions.set_out_of_hours(
+            actor=request.user,  # type: ignore[arg-type]
+            organisation=Organisation.objects.get(pk=obj.pk),
+            contact=data["out_of_hours_contact"],
+            email=data["out_of_hours_email"],
+            person=data["out_of_hours_person"],
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         rows = admin.ModelAdmin.get_queryset(self, request)
@@ -100,7 +166,19 @@ class MembershipAdminPage(OrganisationScoped):
     list_display = ["user", "team", "role", "grade", "joined_at", "removed_at"]
     list_filter = ["role", "grade"]
     search_fields = ["user__username", "user__display_name"]
+    fields = ["team", "user", "role", "grade", "profession", "joined_at", "removed_at"]
     readonly_fields = ["team", "user", "joined_at", "removed_at"]
+    changeable = ("role", "grade", "profession")
+
+    def act(self, request: HttpRequest, obj: Any, form: ModelForm[Any]) -> None:
+        data = form.cleaned_data
+        people_actions.change_member(
+            actor=request.user,  # type: ignore[arg-type]
+            membership=Membership.objects.select_related("team", "user").get(pk=obj.pk),
+            role=data["role"],
+            grade=data["grade"],
+            profession=data["profession"],
+        )
 
 
 @admin.register(RopeHolder)
@@ -136,17 +214,58 @@ class PersonAdminPage(OrganisationScoped, UserAdmin[User]):
     organisation_path = "memberships__team__organisation"
     list_display = ["username", "display_name", "email", "is_active", "last_login"]
     search_fields = ["username", "display_name", "email"]
+    # No password here: a person sets their own, by a link (the "reset link" action).
     fieldsets = [
-        (None, {"fields": ["username", "password"]}),
-        ("Person", {"fields": ["display_name", "email", "phone"]}),
-        ("Access", {"fields": ["is_active", "last_login", "date_joined"]}),
+        (None, {"fields": ["username"]}),
+        (_("Person"), {"fields": ["display_name", "email", "phone"]}),
+        (_("Access"), {"fields": ["is_active", "last_login", "date_joined"]}),
     ]
-    readonly_fields = ["last_login", "date_joined"]
+    changeable = ("is_active",)
+    actions = ["make_reset_link"]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if request.user.is_superuser:
             return super().get_fieldsets(request, obj)
         return self.fieldsets
+
+    def act(self, request: HttpRequest, obj: Any, form: ModelForm[Any]) -> None:
+        organisation = Organisation.objects.filter(
+            pk__in=administered(request), teams__memberships__user_id=obj.pk
+        ).first()
+        if organisation is None:
+            raise PermissionDenied
+        people_actions.set_account_active(
+            actor=request.user,  # type: ignore[arg-type]
+            organisation=organisation,
+            user=User.objects.get(pk=obj.pk),
+            is_active=form.cleaned_data["is_active"],
+        )
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        if not request.user.is_superuser:
+            raise PermissionDenied  # a reset link instead: nobody sets another's password
+        return super().user_change_password(request, id, form_url)
+
+    @admin.action(description=_("Make a password reset link"))
+    def make_reset_link(self, request: HttpRequest, people: QuerySet[User]) -> None:
+        for person in people:
+            try:
+                link = people_actions.password_reset_link(
+                    actor=request.user,  # type: ignore[arg-type]
+                    user=person,
+                    base_url=settings.BASE_URL,
+                )
+            except RopeteamError as refusal:
+                self.message_user(request, f"{person.username}: {refusal.message}", messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                _("Give %(name)s this link to set their password (it works once): %(link)s")
+                % {"name": person.name, "link": link},
+                messages.SUCCESS,
+            )
 
 
 # The audit log is registered here, where organisation scoping lives: audit/ knows no teams.
