@@ -2,7 +2,6 @@
 
 import argparse
 import base64
-import csv
 import getpass
 import ipaddress
 import logging
@@ -16,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
+
+from ropeteam.people.flow import IMPORT_COLUMNS  # plain Python: no Django needed to build the help
 
 LOOPBACK = "127.0.0.1"
 
@@ -307,25 +308,11 @@ def _delays() -> list[str]:
         return []
 
 
-IMPORT_COLUMNS = [
-    "team",
-    "username",
-    "display_name",
-    "role",
-    "grade",
-    "profession",
-    "phone",
-    "email",
-]
-
-
 def cmd_import_team(args: argparse.Namespace) -> int:
     _django()
-    from django.db import transaction  # noqa: PLC0415
-
     from ropeteam.core.errors import RopeteamError  # noqa: PLC0415
-    from ropeteam.people import actions  # noqa: PLC0415
-    from ropeteam.people.models import Organisation, Team, User  # noqa: PLC0415
+    from ropeteam.people import actions, importing  # noqa: PLC0415
+    from ropeteam.people.models import Organisation  # noqa: PLC0415
 
     organisation = Organisation.objects.filter(name=args.organisation).first()
     if organisation is None:
@@ -335,48 +322,10 @@ def cmd_import_team(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.exists():
         return _fail(f"{path} does not exist.")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
-    missing = [c for c in ("team", "username", "role", "grade") if rows and c not in rows[0]]
-    if not rows or missing:
-        return _fail(
-            f"the CSV needs a header row with the columns {', '.join(IMPORT_COLUMNS)} "
-            f"(team, username, role and grade are required); missing: {missing}."
-        )
-    new_accounts: list[User] = []
     try:
-        with transaction.atomic():
-            for line, row in enumerate(rows, start=2):
-                try:
-                    team = Team.objects.filter(
-                        organisation=organisation, name=row["team"].strip()
-                    ).first()
-                    if team is None:
-                        team = actions.create_team(
-                            actor=None, organisation=organisation, name=row["team"]
-                        )
-                    user = User.objects.filter(username=row["username"].strip()).first()
-                    if user is None:
-                        user = actions.create_account(
-                            actor=None,
-                            username=row["username"],
-                            display_name=row.get("display_name") or "",
-                            password=None,
-                            email=row.get("email") or "",
-                            phone=row.get("phone") or "",
-                        )
-                        new_accounts.append(user)
-                    if not user.memberships.filter(team=team, removed_at__isnull=True).exists():
-                        actions.add_member(
-                            actor=None,
-                            team=team,
-                            user=user,
-                            role=row["role"],
-                            grade=row["grade"],
-                            profession=row.get("profession") or "",
-                        )
-                except RopeteamError as error:
-                    raise RopeteamError(f"line {line}: {error.message}") from error
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = importing.read_rows(handle)
+        new_accounts = importing.import_team(organisation=organisation, rows=rows)
     except RopeteamError as error:
         return _fail(f"{error.message} Nothing was imported.")
     print(f"Imported {len(rows)} rows; {len(new_accounts)} new accounts.")

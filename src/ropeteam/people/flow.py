@@ -116,3 +116,18 @@ def is_phone(phone: str) -> bool:
         and "+" not in phone[1:]
         and MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS
     )
+
+
+# The columns of `ropeteam import-team`'s CSV file (people/importing.py); the first four are
+# required.
+IMPORT_COLUMNS = (
+    "team",
+    "username",
+    "role",
+    "grade",
+    "display_name",
+    "profession",
+    "phone",
+    "email",
+)
+IMPORT_REQUIRED = IMPORT_COLUMNS[:4]
