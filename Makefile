@@ -10,16 +10,20 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 demo: setup
 	$(BIN)/ropeteam demo --port $(PORT)
 
-test: setup chromium lint typecheck pytest
+test: chromium setup lint typecheck pytest
 
-# The browser tests drive Debian's Chromium (or CHROMIUM_PATH). As root it is installed here;
-# otherwise this says the one line to run.
+# The browser tests drive Debian's Chromium (or CHROMIUM_PATH). As root, or with password-less
+# sudo, it is installed here; otherwise this stops at once with the one line to run.
 CHROMIUM_PATH ?= /usr/bin/chromium
 chromium:
 	@test -x "$(CHROMIUM_PATH)" || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then as_root=""; \
+	  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then as_root="sudo -n"; \
+	  else as_root=none; fi; \
+	  if [ "$$as_root" != none ] && command -v apt-get >/dev/null; then \
 	    echo "== installing Debian's chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    $$as_root apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$as_root apt-get install -y -qq chromium >/dev/null; \
 	  else \
 	    echo "make test needs Chromium: run 'sudo apt-get install chromium' (or set CHROMIUM_PATH)."; \
 	    exit 1; \
@@ -46,11 +50,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-pytest: setup chromium
+pytest: chromium setup
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The same suite on PostgreSQL and Redis (what .ci/run does after `make test`).
-test-scale: setup chromium
+test-scale: chromium setup
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	$(BIN)/pytest $(PYTEST_ARGS)
