@@ -19,7 +19,7 @@ from ropeteam.audit.log import record
 from ropeteam.cases.access import access_case
 from ropeteam.concerns import flow
 from ropeteam.concerns.access import ABOVE_TEAM, is_above
-from ropeteam.concerns.flow import Level, Refused, Resolution, Response, State
+from ropeteam.concerns.flow import LADDER, Level, Refused, Resolution, Response, State
 from ropeteam.concerns.models import Concern, Direction, Entry, Times
 from ropeteam.conversations import actions as conversations
 from ropeteam.conversations.live.hub import tell_people
@@ -41,11 +41,10 @@ from ropeteam.thinking.flow import Task
 
 MAX_PART = 1000  # each part of a concern: a few sentences
 MAX_REPLY = 2000
-# The escalation ladder of a concern waiting for its colleague (registered by concerns.tasks):
-# a round per raise, step up or new challenge; re-sent after the level's time, escalated
-# after it again, then whoever it went to is alerted again every such time until someone
-# answers.
-LADDER = "concerns.unanswered"
+# LADDER (concerns.flow) is the escalation ladder of a concern waiting for its colleague
+# (registered by concerns.tasks): a round per raise, step up or new challenge; re-sent after
+# the level's time, escalated after it again, then whoever it went to is alerted again every
+# such time until someone answers.
 
 # How long the colleague has to answer at each level before it is re-sent, then escalated.
 DEFAULT_TIMES: dict[Level, timedelta] = {

@@ -158,3 +158,7 @@ def is_consistent(concern: Concern) -> bool:
             concern.state != State.RESPONDED or bool(concern.responses),
         )
     )
+
+
+# The escalation engine's ladder of an unanswered concern (ropeteam.escalation), by name.
+LADDER = "concerns.unanswered"

@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from ropeteam.audit.log import record_read
 from ropeteam.concerns.access import ABOVE_TEAM
-from ropeteam.concerns.actions import LADDER
-from ropeteam.concerns.flow import Level, State
+from ropeteam.concerns.flow import LADDER, Level, State
 from ropeteam.concerns.models import Concern, Direction, Entry
 from ropeteam.escalation.flow import ChainState, StepState
 from ropeteam.escalation.models import Chain

@@ -1,7 +1,7 @@
 """The deadlines of a concern, as a ladder of the escalation engine."""
 
 from ropeteam.concerns import actions
-from ropeteam.concerns.flow import Level
+from ropeteam.concerns.flow import LADDER, Level
 from ropeteam.concerns.models import Concern
 from ropeteam.escalation.engine import FiredStep, Ladder
 from ropeteam.escalation.flow import Rule
@@ -17,7 +17,7 @@ class Unanswered(Ladder):
     re-sent however late the re-send fired (two planned steps would shorten it by that).
     """
 
-    name = actions.LADDER
+    name = LADDER
     subject = Concern
 
     def rule(self, subject_id: int) -> Rule:

@@ -19,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 
 from ropeteam.cases.models import Case
 from ropeteam.concerns import actions
+from ropeteam.concerns.flow import LADDER
 from ropeteam.concerns.models import Concern, Entry
 from ropeteam.conversations.models import Conversation, LiveEvent, Participant
 from ropeteam.demo.concern_stories import STORIES, Step, Story
@@ -113,7 +114,7 @@ def _end_chains(concern_ids: set[int]) -> None:
     """No chain of theirs waits: the worker would otherwise re-send or escalate concerns that
     closed weeks ago (resolving ends a chain already; this says so for every one of them)."""
     for concern_id in sorted(concern_ids):
-        engine.cancel(ladder=actions.LADDER, subject_id=concern_id)
+        engine.cancel(ladder=LADDER, subject_id=concern_id)
 
 
 def _forget_alerts(concern_ids: set[int]) -> None:

@@ -35,16 +35,13 @@ from ropeteam.people.flow import Permission, Role, Status
 from ropeteam.people.models import Membership, Team, User
 from ropeteam.visits import flow, links
 from ropeteam.visits.access import may_take
-from ropeteam.visits.flow import Refused, State, Step
+from ropeteam.visits.flow import ALARM_CHAIN, CHAIN, ROPE, Refused, State, Step
 from ropeteam.visits.models import ALARM, ChainSettings, Escalation, Visit
 
 MAX_LOCATION = 200
 MAX_NOTE = 500
 MAX_VISIT = timedelta(hours=12)
 ROPE_WAIT = timedelta(minutes=5)  # the rope holder has this long to accept before the next
-CHAIN = "visits.chain"  # the ladder of a visit's escalation steps
-ROPE = "visits.rope"  # the ladder of asking rope holders in turn
-ALARM_CHAIN = "visits.alarm"  # the ladder of an alarm alerting again until someone has it
 # Who an alarm's repeats add to those it told (the rope holder and the duty lead): from the
 # first repeat the team's leads, from the second the organisation's out-of-hours contact
 # (e-mailed, and alerted if a person with an account). Each repeat tells everyone told so far.

@@ -200,3 +200,9 @@ def is_consistent(visit: Visit) -> bool:
             visit.rope_holder != visit.worker,
         )
     )
+
+
+# The escalation engine's ladders of a visit (ropeteam.escalation), by name.
+CHAIN = "visits.chain"  # the ladder of a visit's escalation steps
+ROPE = "visits.rope"  # the ladder of asking rope holders in turn
+ALARM_CHAIN = "visits.alarm"  # the ladder of an alarm alerting again until someone has it

@@ -11,8 +11,7 @@ from ropeteam.people import queries as people
 from ropeteam.people.access import current_membership
 from ropeteam.people.flow import Role
 from ropeteam.people.models import Membership, Team, User
-from ropeteam.visits.actions import CHAIN
-from ropeteam.visits.flow import State
+from ropeteam.visits.flow import CHAIN, State
 from ropeteam.visits.models import ALARM, Escalation, Visit
 
 

@@ -6,8 +6,8 @@ from ninja import Field, Schema
 from ropeteam.escalation.engine import next_due
 from ropeteam.notify.models import Alert
 from ropeteam.people.schemas import InputSchema, Moment, RowId, values_in_place
-from ropeteam.visits.actions import CHAIN, MAX_LOCATION, MAX_NOTE, topic_of
-from ropeteam.visits.flow import State
+from ropeteam.visits.actions import MAX_LOCATION, MAX_NOTE, topic_of
+from ropeteam.visits.flow import CHAIN, State
 from ropeteam.visits.models import Escalation, Visit
 
 

@@ -6,7 +6,7 @@ from itertools import pairwise
 from ropeteam.escalation.engine import FiredStep, Ladder
 from ropeteam.escalation.flow import Rule
 from ropeteam.visits import actions
-from ropeteam.visits.flow import Step
+from ropeteam.visits.flow import ALARM_CHAIN, CHAIN, ROPE, Step
 from ropeteam.visits.models import Visit
 
 
@@ -14,7 +14,7 @@ class VisitChain(Ladder):
     """A round per expected end, opened at it: the team's chain times (copied onto the visit
     when it started) are the waits, and the top step repeats until someone acknowledges."""
 
-    name = actions.CHAIN
+    name = CHAIN
     subject = Visit
 
     def rule(self, subject_id: int) -> Rule:
@@ -46,7 +46,7 @@ class VisitChain(Ladder):
 class RopeAsked(Ladder):
     """One step: the rope holder asked has not accepted within `ROPE_WAIT`."""
 
-    name = actions.ROPE
+    name = ROPE
     subject = Visit
 
     def rule(self, subject_id: int) -> Rule:
@@ -62,7 +62,7 @@ class AlarmRepeats(Ladder):
     Repeat n is position n - 1; who each repeat adds is `actions.ALARM_TEAM_LEADS_AT` and
     `actions.ALARM_OUT_OF_HOURS_AT`."""
 
-    name = actions.ALARM_CHAIN
+    name = ALARM_CHAIN
     subject = Visit
 
     def rule(self, subject_id: int) -> Rule:
