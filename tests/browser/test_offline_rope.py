@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PHONE, Visit, _server_zone, until
+from tests.browser.conftest import PHONE, Visit, _server_zone, more, until
 
 pytestmark = [pytest.mark.browser, pytest.mark.hazard("H8")]
 
@@ -96,6 +96,7 @@ def test_after_signing_out_the_offline_page_shows_no_numbers(
     tab = visit(PHONE)
     _online_visit(tab, "alex")
     page = tab.page
+    more(page)
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/login/")
     databases = page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))")
@@ -118,6 +119,7 @@ def test_the_card_on_a_shared_phone_is_the_person_who_signed_in_last(
 ) -> None:
     tab = visit(PHONE)
     _online_visit(tab, "sam")
+    more(tab.page)
     tab.page.get_by_role("button", name="Sign out").click()
     tab.page.wait_for_url("**/login/")
     _online_visit(tab, "jo")
