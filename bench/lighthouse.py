@@ -336,6 +336,10 @@ def summary(report: Json) -> Json:
         )
         if key in audits and audits[key].get("numericValue") is not None
     }
+    long_tasks = [
+        {"url": t.get("url", ""), "start_ms": round(t["startTime"]), "ms": round(t["duration"])}
+        for t in audits.get("long-tasks", {}).get("details", {}).get("items", [])[:5]
+    ]
     if "cumulative-layout-shift" in audits:
         metrics["cumulative-layout-shift"] = round(
             audits["cumulative-layout-shift"].get("numericValue") or 0, 3
@@ -352,6 +356,7 @@ def summary(report: Json) -> Json:
         ],
         "failing_audits": failed,
         "metrics_ms": metrics,
+        "long_tasks": long_tasks,
         "final_url": report.get("finalDisplayedUrl") or report.get("finalUrl"),
         "lighthouse_version": report.get("lighthouseVersion"),
         "user_agent": report.get("environment", {}).get("hostUserAgent"),
@@ -377,7 +382,9 @@ def measure(url: str, cookies: list[Json], runs: int, chromium: str) -> Json:
     return {
         "url": url,
         **median,
-        "runs": [r["scores"] for r in results],
+        "runs": [
+            {**r["scores"], **r["metrics_ms"], "long_tasks": r["long_tasks"]} for r in results
+        ],
         "performance_runs": [r["scores"]["performance"] for r in results],
         "failed_runs": failures,
     }
