@@ -254,7 +254,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 result = _summary(figures, since=worker.started_at)
         finally:
             worker.stop()
-    return {"subjects": made, "setup_s": setup_s, "steps": len(plan["steps"]), **result}
+        # What the worker said (errors, restarts): the last lines, kept with the figures.
+        log = (Path(data) / "worker.log").read_text(errors="replace").splitlines()[-40:]
+    return {
+        "subjects": made,
+        "setup_s": setup_s,
+        "steps": len(plan["steps"]),
+        **result,
+        "worker_log_tail": log,
+    }
 
 
 def phase(argv: list[str]) -> int:

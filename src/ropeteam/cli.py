@@ -140,9 +140,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _django()
     _keep_connections()
     # The command is ours, never from input; its stdin tells it when this process is gone.
+    # Its own session: a signal to this worker's group (Ctrl-C, a process manager) reaches
+    # this process, which stops the runner once; a second signal would cut its task short.
     runner = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "ropeteam.cli", "worker", "--tasks", f"--interval={args.interval}"],
         stdin=subprocess.PIPE,
+        start_new_session=True,
     )
     signal.signal(signal.SIGTERM, _exit)
     try:
@@ -166,7 +169,8 @@ def _run_tasks(interval: float) -> int:
     from django.core.management import call_command  # noqa: PLC0415
 
     def orphaned() -> None:  # the worker's end of our stdin closes when it dies, even by -9
-        sys.stdin.buffer.read()
+        while os.read(0, 4096):  # unbuffered: nothing to flush at exit
+            pass
         os.kill(os.getpid(), signal.SIGTERM)  # the task runner finishes its task, then stops
 
     threading.Thread(target=orphaned, name="orphan-guard", daemon=True).start()
