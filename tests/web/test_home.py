@@ -10,7 +10,7 @@ from ropeteam.people import actions as people
 from ropeteam.people import queries
 from ropeteam.people.flow import Status
 from ropeteam.people.models import User
-from ropeteam.web.forms import next_time
+from ropeteam.web.forms.base import next_time
 from ropeteam.web.templatetags.ropeteam import when
 from tests.conftest import World
 from tests.web.conftest import page_text, refused

@@ -12,7 +12,8 @@ from ropeteam.people.access import access_organisation, access_team
 from ropeteam.people.models import User
 from ropeteam.web.context import TEAM_KEY
 from ropeteam.web.decorators import signed_in
-from ropeteam.web.forms import REFUSED, TeamForm, TokenForm, submit
+from ropeteam.web.forms.base import REFUSED, submit
+from ropeteam.web.forms.people import TeamForm, TokenForm
 from ropeteam.web.views.render import page, posted
 
 

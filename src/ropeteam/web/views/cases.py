@@ -16,7 +16,8 @@ from ropeteam.people.access import can
 from ropeteam.people.flow import Permission
 from ropeteam.people.models import Team, User
 from ropeteam.web.decorators import in_team, signed_in
-from ropeteam.web.forms import REFUSED, CaseDetailsForm, CaseForm, RiskForm, submit
+from ropeteam.web.forms.base import REFUSED, submit
+from ropeteam.web.forms.cases import CaseDetailsForm, CaseForm, RiskForm
 from ropeteam.web.views.render import page, posted, team_members
 
 

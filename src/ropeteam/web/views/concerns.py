@@ -30,14 +30,13 @@ from ropeteam.people.flow import Permission
 from ropeteam.people.models import Team, User
 from ropeteam.web import labels
 from ropeteam.web.decorators import in_team, signed_in
-from ropeteam.web.forms import (
-    REFUSED,
+from ropeteam.web.forms.base import REFUSED, submit
+from ropeteam.web.forms.concerns import (
     RaiseForm,
     ResolveForm,
     RespondForm,
     StatementForm,
     TimesForm,
-    submit,
 )
 from ropeteam.web.views.conversations import read_thread, thread_context
 from ropeteam.web.views.render import page, posted, team_members

@@ -20,7 +20,8 @@ from ropeteam.people.access import access_member
 from ropeteam.people.models import Team, User
 from ropeteam.thinking.models import Consultation
 from ropeteam.web.decorators import in_team, signed_in
-from ropeteam.web.forms import REFUSED, MessageForm, submit
+from ropeteam.web.forms.base import REFUSED, submit
+from ropeteam.web.forms.conversations import MessageForm
 from ropeteam.web.views.render import page
 
 # The newest messages a thread page shows; older ones stay a scroll of the API away.

@@ -13,7 +13,8 @@ from ropeteam.notify.flow import State
 from ropeteam.people import actions as people
 from ropeteam.people.models import User
 from ropeteam.web.decorators import signed_in
-from ropeteam.web.forms import REFUSED, EmailForm, PhoneForm, QuietHoursForm, VerifyForm, submit
+from ropeteam.web.forms.base import REFUSED, submit
+from ropeteam.web.forms.notify import EmailForm, PhoneForm, QuietHoursForm, VerifyForm
 from ropeteam.web.views.render import page
 
 

@@ -19,7 +19,8 @@ from ropeteam.people.models import Membership, Team, User
 from ropeteam.thinking import queries as thinking
 from ropeteam.thinking.flow import State
 from ropeteam.web.decorators import in_team
-from ropeteam.web.forms import REFUSED, AvailabilityForm, MemberForm, RopeHoldersForm, submit
+from ropeteam.web.forms.base import REFUSED, submit
+from ropeteam.web.forms.people import AvailabilityForm, MemberForm, RopeHoldersForm
 from ropeteam.web.views.device import rope_card
 from ropeteam.web.views.render import page, posted, team_members
 

@@ -19,7 +19,8 @@ from ropeteam.people.flow import Permission
 from ropeteam.people.models import Team, User
 from ropeteam.web.context import TEAM_KEY
 from ropeteam.web.decorators import in_team, refusals
-from ropeteam.web.forms import REFUSED, InvitationForm, JoinForm, ShiftForm, submit
+from ropeteam.web.forms.base import REFUSED, submit
+from ropeteam.web.forms.people import InvitationForm, JoinForm, ShiftForm
 from ropeteam.web.views.render import page, posted, team_members
 
 ROTA_AHEAD = timedelta(days=14)

@@ -30,15 +30,14 @@ from ropeteam.thinking.flow import AgendaKind, Circle, Mode, NextStep, State, St
 from ropeteam.thinking.models import Consultation
 from ropeteam.web import labels
 from ropeteam.web.decorators import in_team, signed_in
-from ropeteam.web.forms import (
-    REFUSED,
+from ropeteam.web.forms.base import REFUSED, submit
+from ropeteam.web.forms.thinking import (
     AskForm,
     ColleagueForm,
     DeclineForm,
     FacilitatorForm,
     OutcomeForm,
     QuickRecordForm,
-    submit,
 )
 from ropeteam.web.views.conversations import read_thread, thread_context
 from ropeteam.web.views.render import page, posted, team_members

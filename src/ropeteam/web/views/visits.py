@@ -31,7 +31,8 @@ from ropeteam.visits.access import access_escalation, access_visit, leads_for
 from ropeteam.visits.flow import DEFAULT_CHAIN, State, Step
 from ropeteam.visits.models import ALARM, Escalation, Visit
 from ropeteam.web.decorators import in_team, signed_in
-from ropeteam.web.forms import REFUSED, ChainForm, VisitForm, submit
+from ropeteam.web.forms.base import REFUSED, submit
+from ropeteam.web.forms.visits import ChainForm, VisitForm
 from ropeteam.web.views.concerns import duration_words
 from ropeteam.web.views.render import page, posted, team_members
 
