@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -22,6 +21,7 @@ from ropeteam.thinking.models import Consultation
 from ropeteam.web.decorators import in_team, signed_in
 from ropeteam.web.forms.base import REFUSED, submit
 from ropeteam.web.forms.conversations import MessageForm
+from ropeteam.web.views._post import act
 from ropeteam.web.views.render import page
 
 # The newest messages a thread page shows; older ones stay a scroll of the API away.
@@ -163,11 +163,10 @@ def conversation_detail(request: HttpRequest, me: User, conversation_id: int) ->
 @in_team()
 def conversation_start(request: HttpRequest, me: User, team: Team, user_id: int) -> HttpResponse:
     colleague = access_member(me, team.pk, user_id)
-    try:
-        conversation, _is_new = actions.start_conversation(
-            actor=me, team=team, member_ids=[colleague.user_id]
-        )
-    except InvalidInput as error:
-        messages.error(request, error.message)
-        return redirect("web:member", user_id=user_id)
-    return redirect("web:conversation", conversation_id=conversation.pk)
+    return act(
+        request,
+        lambda: actions.start_conversation(actor=me, team=team, member_ids=[colleague.user_id]),
+        back=redirect("web:member", user_id=user_id),
+        then=lambda started: redirect("web:conversation", conversation_id=started[0].pk),
+        refusals=(InvalidInput,),
+    )

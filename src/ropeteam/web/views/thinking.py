@@ -5,7 +5,6 @@ who is looking (the help-seeker, the helper or a colleague invited in, or someon
 Each button posts to its own view, which calls one action and comes back to the page.
 """
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from ropeteam.cases import queries as cases
 from ropeteam.conversations.access import access_conversation
-from ropeteam.core.errors import Conflict, InvalidInput, NotFound
+from ropeteam.core.errors import NotFound
 from ropeteam.people.access import can
 from ropeteam.people.flow import Permission
 from ropeteam.people.models import Team, User
@@ -39,6 +38,7 @@ from ropeteam.web.forms.thinking import (
     OutcomeForm,
     QuickRecordForm,
 )
+from ropeteam.web.views._post import act
 from ropeteam.web.views.conversations import read_thread, thread_context
 from ropeteam.web.views.render import page, posted, team_members
 
@@ -214,25 +214,15 @@ def _back(consultation: Consultation) -> HttpResponse:
     return redirect("web:thinking", consultation_id=consultation.pk)
 
 
-def _act(
-    request: HttpRequest, consultation: Consultation, act: Callable[[], object], done: str = ""
-) -> HttpResponse:
-    """Do a one-button action; a refusal is shown at the top of the session page."""
-    try:
-        act()
-    except (InvalidInput, Conflict) as error:
-        messages.error(request, error.message)
-    else:
-        if done:
-            messages.success(request, done)
-    return _back(consultation)
-
-
 @require_POST
 @signed_in
 def accept(request: HttpRequest, me: User, consultation_id: int) -> HttpResponse:
     consultation = access_consultation(me, consultation_id)
-    return _act(request, consultation, lambda: actions.accept(actor=me, consultation=consultation))
+    return act(
+        request,
+        lambda: actions.accept(actor=me, consultation=consultation),
+        back=_back(consultation),
+    )
 
 
 @require_POST
@@ -258,11 +248,11 @@ def decline(request: HttpRequest, me: User, consultation_id: int) -> HttpRespons
 @signed_in
 def cancel(request: HttpRequest, me: User, consultation_id: int) -> HttpResponse:
     consultation = access_consultation(me, consultation_id)
-    return _act(
+    return act(
         request,
-        consultation,
         lambda: actions.cancel(actor=me, consultation=consultation),
-        _("Your request is withdrawn."),
+        back=_back(consultation),
+        done=_("Your request is withdrawn."),
     )
 
 
@@ -272,10 +262,10 @@ def move(request: HttpRequest, me: User, consultation_id: int) -> HttpResponse:
     consultation = access_consultation(me, consultation_id)
     step = request.POST.get("step", "")
     number = int(step) if step.isdigit() and len(step) == 1 else 0
-    return _act(
+    return act(
         request,
-        consultation,
         lambda: actions.move(actor=me, consultation=consultation, step=number),
+        back=_back(consultation),
     )
 
 

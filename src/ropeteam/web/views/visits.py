@@ -4,7 +4,6 @@ who's out now, and the team's escalation times.
 Where a visit is shows only on its own page, to those concerned; never in lists.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from ropeteam.cases import queries as cases
-from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ropeteam.core.errors import Forbidden, InvalidInput, NotFound
 from ropeteam.escalation.flow import ChainState
 from ropeteam.escalation.models import Chain
 from ropeteam.people.access import can
@@ -33,6 +32,7 @@ from ropeteam.visits.models import ALARM, Escalation, Visit
 from ropeteam.web.decorators import in_team, signed_in
 from ropeteam.web.forms.base import REFUSED, submit
 from ropeteam.web.forms.visits import ChainForm, VisitForm
+from ropeteam.web.views._post import REFUSALS, act
 from ropeteam.web.views.concerns import duration_words
 from ropeteam.web.views.render import page, posted, team_members
 
@@ -250,26 +250,15 @@ def _back(visit: Visit) -> HttpResponse:
     return redirect("web:visit", visit_id=visit.pk)
 
 
-def _act(request: HttpRequest, visit: Visit, act: Callable[[], object], done: str) -> HttpResponse:
-    """One button; a refusal is shown at the top of the visit page."""
-    try:
-        act()
-    except (InvalidInput, Conflict) as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done)
-    return _back(visit)
-
-
 @require_POST
 @signed_in
 def hold(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
     visit = access_visit(me, visit_id)
-    return _act(
+    return act(
         request,
-        visit,
         lambda: actions.hold_rope(actor=me, visit=visit),
-        _("You hold %(name)s's rope.") % {"name": visit.worker.name},
+        back=_back(visit),
+        done=_("You hold %(name)s's rope.") % {"name": visit.worker.name},
     )
 
 
@@ -282,24 +271,26 @@ def hand_over(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
     if not to_id.isdigit() or len(to_id) > 18:
         messages.error(request, _("Choose the colleague who takes the rope."))
         return _back(visit)
-    try:
-        actions.hand_over(actor=me, visit=visit, to_id=int(to_id))
-    except (InvalidInput, Conflict, Forbidden, NotFound) as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The rope is passed on: they have been asked to accept it."))
-    return _back(visit)
+    return act(
+        request,
+        lambda: actions.hand_over(actor=me, visit=visit, to_id=int(to_id)),
+        back=_back(visit),
+        done=_("The rope is passed on: they have been asked to accept it."),
+        # The colleague is chosen from a list: one who left or is not in the team is
+        # refused here, on the visit page, not as a 404 page about the visit.
+        refusals=(*REFUSALS, Forbidden, NotFound),
+    )
 
 
 @require_POST
 @signed_in
 def check_in(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
     visit = access_visit(me, visit_id)
-    return _act(
+    return act(
         request,
-        visit,
         lambda: actions.check_in(actor=me, visit=visit),
-        _("Your rope holder can see you are OK."),
+        back=_back(visit),
+        done=_("Your rope holder can see you are OK."),
     )
 
 
@@ -309,11 +300,11 @@ def extend(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
     visit = access_visit(me, visit_id)
     given = request.POST.get("minutes", "")
     minutes = int(given) if given.isdigit() and len(given) <= 3 else 0
-    return _act(
+    return act(
         request,
-        visit,
         lambda: actions.extend(actor=me, visit=visit, minutes=minutes),
-        _("Extended by %(n)s minutes.") % {"n": minutes},
+        back=_back(visit),
+        done=_("Extended by %(n)s minutes.") % {"n": minutes},
     )
 
 
@@ -321,11 +312,11 @@ def extend(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
 @signed_in
 def end(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
     visit = access_visit(me, visit_id)
-    return _act(
+    return act(
         request,
-        visit,
         lambda: actions.end_visit(actor=me, visit=visit),
-        _("Safe, done: your rope holder is told."),
+        back=_back(visit),
+        done=_("Safe, done: your rope holder is told."),
     )
 
 
@@ -334,14 +325,14 @@ def end(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
 def alarm(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
     """The big button; sending it again (a phone back from a dead zone) is the same alarm."""
     visit = access_visit(me, visit_id)
-    try:
-        raised = actions.raise_alarm(actor=me, visit=visit)
-    except (InvalidInput, Conflict) as error:
-        messages.error(request, error.message)
-        return _back(visit)
-    told = list(User.objects.filter(pk__in=raised.told).order_by("display_name"))
-    messages.success(request, _alarm_words(told))
-    return _back(visit)
+    return act(
+        request,
+        lambda: actions.raise_alarm(actor=me, visit=visit),
+        back=_back(visit),
+        done=lambda raised: _alarm_words(
+            list(User.objects.filter(pk__in=raised.told).order_by("display_name"))
+        ),
+    )
 
 
 def _alarm_words(told: list[User]) -> str:
@@ -354,9 +345,12 @@ def _alarm_words(told: list[User]) -> str:
 @signed_in
 def acknowledge(request: HttpRequest, me: User, escalation_id: int) -> HttpResponse:
     escalation = access_escalation(me, escalation_id)
-    actions.acknowledge(actor=me, escalation=escalation)
-    messages.success(request, _("You are on it: the others are told."))
-    return redirect("web:visit", visit_id=escalation.visit_id)
+    return act(
+        request,
+        lambda: actions.acknowledge(actor=me, escalation=escalation),
+        back=redirect("web:visit", visit_id=escalation.visit_id),
+        done=_("You are on it: the others are told."),
+    )
 
 
 @require_POST
@@ -364,13 +358,13 @@ def acknowledge(request: HttpRequest, me: User, escalation_id: int) -> HttpRespo
 def resolve(request: HttpRequest, me: User, escalation_id: int) -> HttpResponse:
     escalation = access_escalation(me, escalation_id)
     outcome = request.POST.get("outcome", "")
-    try:
-        actions.resolve(actor=me, escalation=escalation, outcome=outcome)
-    except InvalidInput as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("What happened is recorded."))
-    return redirect("web:visit", visit_id=escalation.visit_id)
+    return act(
+        request,
+        lambda: actions.resolve(actor=me, escalation=escalation, outcome=outcome),
+        back=redirect("web:visit", visit_id=escalation.visit_id),
+        done=_("What happened is recorded."),
+        refusals=(InvalidInput,),
+    )
 
 
 # --- the out-of-hours contact's "I'm on it" link (no account, no sign-in) ------------------
