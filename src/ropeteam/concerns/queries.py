@@ -2,6 +2,7 @@
 figures for the lead, which never name anyone or show a group small enough to point at them.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import median
@@ -50,6 +51,12 @@ def waiting_for(user: User) -> QuerySet[Concern]:
         .select_related("raiser")
         .order_by("created_at", "id")
     )
+
+
+def by_conversation(conversation_ids: Iterable[int]) -> dict[int, int]:
+    """The concern each of these chats is beside: conversation id to its id."""
+    rows = Concern.objects.filter(conversation_id__in=list(conversation_ids))
+    return dict(rows.values_list("conversation_id", "pk"))
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Read paths for teams and ropes, scoped by the access functions that call them."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -161,3 +162,28 @@ def get_shift(team: Team, shift_id: int) -> DutyShift | None:
 def administered_organisations(user: User) -> QuerySet[Organisation]:
     """Organisations whose teams the person runs as an organisation admin."""
     return Organisation.objects.filter(admins__user=user).order_by("name")
+
+
+def list_users(ids: Iterable[int]) -> list[User]:
+    """These accounts, by name: for saying who was told (ids with no account are left out)."""
+    return list(User.objects.filter(pk__in=list(ids)).order_by("display_name"))
+
+
+def get_token(user: User, token_id: int) -> AccessToken | None:
+    """One of my tokens that still works."""
+    return tokens_for(user).filter(pk=token_id).first()
+
+
+def get_invitation(team: Team, invitation_id: int) -> Invitation | None:
+    """One of the team's invitations still waiting to be used."""
+    return pending_invitations(team).filter(pk=invitation_id).first()
+
+
+def organisation_named(name: str) -> Organisation | None:
+    """The organisation of this name, for the command line (which names, not numbers, it)."""
+    return Organisation.objects.filter(name=name).first()
+
+
+def active_user_named(username: str) -> User | None:
+    """The active account with this username, for the command line."""
+    return User.objects.filter(username=username, is_active=True).first()

@@ -1,6 +1,7 @@
 """Reads of Thinking Together: what is asked of me, my history, one session, the team's
 activity in figures (never notes)."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import median
@@ -82,6 +83,28 @@ def history(user: User, team: Team) -> QuerySet[Consultation]:
     )
 
 
+def open_now(user: User, team: Team, *, besides: Iterable[int] = ()) -> QuerySet[Consultation]:
+    """My Thinking Together still asked for or under way, newest first, leaving out
+    `besides` (those already shown another way)."""
+    return (
+        history(user, team)
+        .filter(state__in=[State.REQUESTED, State.ACTIVE])
+        .exclude(pk__in=list(besides))
+    )
+
+
+def in_it_ids(consultation: Consultation) -> set[int]:
+    """Who is in it: the help-seeker, the helper and anyone brought in."""
+    ids = {consultation.seeker_id, *consultation.others.values_list("user_id", flat=True)}
+    return ids | ({consultation.helper_id} if consultation.helper_id is not None else set())
+
+
+def by_conversation(conversation_ids: Iterable[int]) -> dict[int, int]:
+    """The Thinking Together each of these chats is beside: conversation id to its id."""
+    rows = Consultation.objects.filter(conversation_id__in=list(conversation_ids))
+    return {c: pk for c, pk in rows.values_list("conversation_id", "pk") if c is not None}
+
+
 @dataclass(frozen=True)
 class Detail:
     consultation: Consultation
@@ -125,6 +148,11 @@ def open_actions(user: User) -> QuerySet[AgreedAction]:
         .select_related("consultation")
         .order_by("due_at", "id")
     )
+
+
+def get_open_action(user: User, action_id: int) -> AgreedAction | None:
+    """One of my actions not yet done."""
+    return open_actions(user).filter(pk=action_id).first()
 
 
 @dataclass(frozen=True)

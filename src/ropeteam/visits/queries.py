@@ -33,6 +33,18 @@ def out_now(viewer: User, team: Team) -> QuerySet[Visit]:
     )
 
 
+def board(viewer: User, team: Team) -> QuerySet[Visit]:
+    """Who's out now (`out_now`), with who said "I'm on it" to each alert."""
+    return out_now(viewer, team).prefetch_related("escalations__acknowledged_by")
+
+
+def alerts_of(visit: Visit) -> list[Escalation]:
+    """The visit's alerts, newest first, with who took and who resolved each."""
+    return list(
+        visit.escalations.select_related("acknowledged_by", "resolved_by").order_by("-fired_at")
+    )
+
+
 def open_visit_of(worker: User) -> Visit | None:
     """The worker's own visit that has not ended, newest first: what the alarm in every
     page's footer is for. Any team's, so changing the team on screen never hides it."""

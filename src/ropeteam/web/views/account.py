@@ -30,7 +30,7 @@ def tokens(request: HttpRequest, me: User) -> HttpResponse:
 @require_POST
 @signed_in
 def token_revoke(request: HttpRequest, me: User, token_id: int) -> HttpResponse:
-    token = queries.tokens_for(me).filter(pk=token_id).first()
+    token = queries.get_token(me, token_id)
     if token is None:
         raise NotFound(_("No such token."))
     actions.revoke_token(actor=me, token=token)

@@ -25,6 +25,7 @@ from ropeteam.concerns.flow import Level, State
 from ropeteam.concerns.models import Concern, Entry
 from ropeteam.conversations.access import access_conversation
 from ropeteam.core.errors import Forbidden, NotFound
+from ropeteam.people import queries as people
 from ropeteam.people.access import can
 from ropeteam.people.flow import Permission
 from ropeteam.people.models import Team, User
@@ -362,7 +363,7 @@ def times(request: HttpRequest, me: User, team: Team) -> HttpResponse:
             )
             for lv in Level
         ],
-        "next_up": User.objects.filter(pk=next_up).first() if next_up else None,
+        "next_up": next(iter(people.list_users([next_up])), None) if next_up else None,
     }
     if form is None or request.method != "POST":
         return page(request, "web/concern_times.html", context)

@@ -10,14 +10,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ropeteam.concerns.models import Concern
+from ropeteam.concerns import queries as concerns
 from ropeteam.conversations import actions, queries
 from ropeteam.conversations.access import access_conversation
 from ropeteam.conversations.models import Conversation, Message, Participant
 from ropeteam.core.errors import InvalidInput
 from ropeteam.people.access import access_member
 from ropeteam.people.models import Team, User
-from ropeteam.thinking.models import Consultation
+from ropeteam.thinking import queries as thinking
 from ropeteam.web.decorators import in_team, signed_in
 from ropeteam.web.forms.base import REFUSED, submit
 from ropeteam.web.forms.conversations import MessageForm
@@ -40,13 +40,9 @@ class Shown:
 def _belongs_to(conversation_ids: list[int]) -> dict[int, tuple[str, str]]:
     """The chat beside a Thinking Together or a concern: what it is about, and its page."""
     found: dict[int, tuple[str, str]] = {}
-    for conversation_id, pk in Consultation.objects.filter(
-        conversation_id__in=conversation_ids
-    ).values_list("conversation_id", "pk"):
+    for conversation_id, pk in thinking.by_conversation(conversation_ids).items():
         found[conversation_id] = (_("Thinking Together"), reverse("web:thinking", args=[pk]))
-    for conversation_id, pk in Concern.objects.filter(
-        conversation_id__in=conversation_ids
-    ).values_list("conversation_id", "pk"):
+    for conversation_id, pk in concerns.by_conversation(conversation_ids).items():
         found[conversation_id] = (_("Something raised"), reverse("web:concern", args=[pk]))
     return found
 

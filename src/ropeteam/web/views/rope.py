@@ -17,7 +17,6 @@ from ropeteam.people.access import access_member, can, current_membership
 from ropeteam.people.flow import Permission
 from ropeteam.people.models import Membership, Team, User
 from ropeteam.thinking import queries as thinking
-from ropeteam.thinking.flow import State
 from ropeteam.web.decorators import in_team
 from ropeteam.web.forms.base import REFUSED, submit
 from ropeteam.web.forms.people import AvailabilityForm, MemberForm, RopeHoldersForm
@@ -44,9 +43,7 @@ def _home_page(
         "my_actions": list(thinking.open_actions(me)),
         "invited_to": invited,
         "open_now": list(
-            thinking.history(me, team)
-            .filter(state__in=[State.REQUESTED, State.ACTIVE])
-            .exclude(pk__in=[p.consultation_id for p in invited])[:10]
+            thinking.open_now(me, team, besides=[p.consultation_id for p in invited])[:10]
         ),
         "live": {"home": True},
     }

@@ -50,7 +50,7 @@ def invitations(request: HttpRequest, me: User, team: Team) -> HttpResponse:
 def invitation_revoke(
     request: HttpRequest, me: User, team: Team, invitation_id: int
 ) -> HttpResponse:
-    invitation = queries.pending_invitations(team).filter(pk=invitation_id).first()
+    invitation = queries.get_invitation(team, invitation_id)
     if invitation is None:
         raise NotFound(_("No such invitation."))
     actions.revoke_invitation(actor=me, invitation=invitation)

@@ -308,8 +308,7 @@ def facilitate(request: HttpRequest, me: User, consultation_id: int) -> HttpResp
 def outcome(request: HttpRequest, me: User, consultation_id: int) -> HttpResponse:
     consultation = access_consultation(me, consultation_id)
     members = team_members(consultation.team)
-    people = {consultation.seeker_id, consultation.helper_id}
-    people |= set(consultation.others.values_list("user_id", flat=True))
+    people = queries.in_it_ids(consultation)
     form = OutcomeForm(
         request.POST,
         prefix="outcome",
@@ -365,7 +364,7 @@ def share(request: HttpRequest, me: User, consultation_id: int) -> HttpResponse:
 @require_POST
 @signed_in
 def action_done(request: HttpRequest, me: User, action_id: int) -> HttpResponse:
-    action = queries.open_actions(me).filter(pk=action_id).first()
+    action = queries.get_open_action(me, action_id)
     if action is None:
         raise NotFound(_("No such action."))
     actions.complete_action(actor=me, action=action)

@@ -21,6 +21,7 @@ from ropeteam.cases import queries as cases
 from ropeteam.core.errors import Forbidden, InvalidInput, NotFound
 from ropeteam.escalation.flow import ChainState
 from ropeteam.escalation.models import Chain
+from ropeteam.people import queries as users
 from ropeteam.people.access import can
 from ropeteam.people.flow import Permission
 from ropeteam.people.models import Team, User
@@ -131,11 +132,9 @@ def _taker(escalation: Escalation) -> str:
 
 
 def _alerts(me: User, visit: Visit) -> list[Alert]:
-    escalations = list(
-        visit.escalations.select_related("acknowledged_by", "resolved_by").order_by("-fired_at")
-    )
+    escalations = queries.alerts_of(visit)
     ids = {i for e in escalations for i in e.told}
-    people = {u.pk: u for u in User.objects.filter(pk__in=ids)}
+    people = {u.pk: u for u in users.list_users(ids)}
     leads = leads_for(me, visit)  # as `may_take`, read once for every alert
     return [
         Alert(
@@ -179,7 +178,7 @@ def _news(visit: Visit, now: datetime) -> News | None:
     if not fired:
         return None
     ids = {i for e in fired for i in e.told} - {visit.worker_id}
-    names = {u.pk: u for u in User.objects.filter(pk__in=ids)}
+    names = {u.pk: u for u in users.list_users(ids)}
     happened: list[tuple[str, datetime]] = []
     for e in fired:
         if e.step == Step.PROMPT_WORKER:
@@ -329,9 +328,7 @@ def alarm(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
         request,
         lambda: actions.raise_alarm(actor=me, visit=visit),
         back=_back(visit),
-        done=lambda raised: _alarm_words(
-            list(User.objects.filter(pk__in=raised.told).order_by("display_name"))
-        ),
+        done=lambda raised: _alarm_words(users.list_users(raised.told)),
     )
 
 
@@ -425,7 +422,7 @@ def _row(visit: Visit, now: datetime) -> Row:
 @in_team()
 def board(request: HttpRequest, me: User, team: Team) -> HttpResponse:
     now = timezone.now()
-    visits = queries.out_now(me, team).prefetch_related("escalations__acknowledged_by")
+    visits = queries.board(me, team)
     rows = [_row(v, now) for v in visits[:500]]
     rows.sort(key=lambda r: (not r.timing.overdue, r.v.expected_end))
     context = {"rows": rows, "live": {"board": True}}
