@@ -4,21 +4,18 @@ import argparse
 import base64
 import getpass
 import ipaddress
-import logging
 import os
 import signal
-import subprocess
 import sys
-import threading
-import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 from ropeteam.people.flow import IMPORT_COLUMNS  # plain Python: no Django needed to build the help
 
 LOOPBACK = "127.0.0.1"
+Handler = Callable[[argparse.Namespace], int]
 
 
 def _django(*, demo: bool = False) -> None:
@@ -132,96 +129,11 @@ def _serve(*, host: str, port: int, worker: bool) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """Timed steps here, alerts and other tasks in a child process: two processes, so a burst
-    of alerts never takes the CPU (one interpreter lock) from the deadlines, and the other way
-    round. If either stops, both stop, so whatever restarts the worker restarts them whole."""
-    if args.tasks:
-        return _run_tasks(args.interval)
+    """Timed steps, and (in a child process, `--tasks`) alerts and other tasks."""
     _django()
-    _keep_connections()
-    # The command is ours, never from input; its stdin tells it when this process is gone.
-    # Its own session: a signal to this worker's group (Ctrl-C, a process manager) reaches
-    # this process, which stops the runner once; a second signal would cut its task short.
-    runner = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "ropeteam.cli", "worker", "--tasks", f"--interval={args.interval}"],
-        stdin=subprocess.PIPE,
-        start_new_session=True,
-    )
-    signal.signal(signal.SIGTERM, _exit)
-    try:
-        # A quarter of the task interval: a safety deadline should not wait a whole second.
-        return _sweep(args.interval / 4, runner)
-    finally:
-        _stop(runner)
+    from ropeteam.escalation import worker  # noqa: PLC0415
 
-
-def _keep_connections() -> None:
-    """One database connection for the life of a worker process, not one per poll: the task
-    runner closes "old" connections every round, and a new one costs more than a task."""
-    from django.db import DEFAULT_DB_ALIAS, connections  # noqa: PLC0415
-
-    connections.settings[DEFAULT_DB_ALIAS].update(CONN_MAX_AGE=None, CONN_HEALTH_CHECKS=True)
-
-
-def _run_tasks(interval: float) -> int:
-    _django()
-    _keep_connections()
-    from django.core.management import call_command  # noqa: PLC0415
-
-    def orphaned() -> None:  # the worker's end of our stdin closes when it dies, even by -9
-        while os.read(0, 4096):  # unbuffered: nothing to flush at exit
-            pass
-        os.kill(os.getpid(), signal.SIGTERM)  # the task runner finishes its task, then stops
-
-    threading.Thread(target=orphaned, name="orphan-guard", daemon=True).start()
-    call_command("db_worker", interval=interval, queue_name="*")
-    return 0
-
-
-def _stop(child: subprocess.Popen[bytes]) -> None:
-    if child.poll() is None:
-        child.terminate()
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
-
-
-def _sweep(interval: float, runner: subprocess.Popen[bytes]) -> int:
-    """Fire due steps for ever, and write the heartbeat that says this worker is alive.
-
-    The heartbeat is written here, not on a timer of its own: a sweeper that hangs must stop
-    it, so that /readyz and the supervisor see a worker that no longer keeps deadlines.
-    """
-    from django.conf import settings  # noqa: PLC0415
-    from django.db import connection  # noqa: PLC0415
-    from django.utils import timezone  # noqa: PLC0415
-
-    from ropeteam.conversations.live.hub import gathering_events  # noqa: PLC0415
-    from ropeteam.escalation.engine import run_due  # noqa: PLC0415
-    from ropeteam.escalation.health import beat, worker_name  # noqa: PLC0415
-
-    log = logging.getLogger("ropeteam.worker")
-    name, started_at, next_beat = worker_name(), timezone.now(), 0.0
-    while True:
-        code = runner.poll()
-        if code is not None:
-            log.error(
-                "The task runner (pid %s) exited with %s; the worker stops.", runner.pid, code
-            )
-            return 1
-        fired = 0
-        try:
-            if time.monotonic() >= next_beat:
-                beat(worker=name, started_at=started_at)
-                next_beat = time.monotonic() + settings.WORKER_BEAT_SECONDS
-            with gathering_events():  # one commit for the batch's events, not one each
-                fired = run_due()
-        except Exception:
-            log.exception("sweeping deadlines failed")
-            connection.close()  # a fresh connection on the next round
-        if not fired:  # more may be due already after a busy round: look again at once
-            time.sleep(interval)
+    return worker.run_tasks(args.interval) if args.tasks else worker.run(args.interval)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -235,22 +147,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_createadmin(args: argparse.Namespace) -> int:
     _django()
     from ropeteam.core.errors import RopeteamError  # noqa: PLC0415
-    from ropeteam.people import actions  # noqa: PLC0415
-    from ropeteam.people.models import Organisation  # noqa: PLC0415
+    from ropeteam.people import importing  # noqa: PLC0415
 
     password = os.environ.get("ROPETEAM_ADMIN_PASSWORD") or getpass.getpass("Password: ")
     try:
-        organisation = Organisation.objects.filter(name=args.organisation).first()
-        if organisation is None:
-            organisation = actions.create_organisation(actor=None, name=args.organisation)
-        user = actions.create_account(
-            actor=None,
+        user, organisation = importing.create_org_admin(
+            organisation_name=args.organisation,
             username=args.username,
-            display_name=args.username,
             password=password,
             email=args.email,
         )
-        actions.grant_org_admin(actor=None, organisation=organisation, user=user)
     except RopeteamError as error:
         return _fail(error.message)
     print(f"{user.username} is now an organisation admin of {organisation.name}.")
@@ -259,10 +165,9 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
 
 def cmd_token_create(args: argparse.Namespace) -> int:
     _django()
-    from ropeteam.people import actions  # noqa: PLC0415
-    from ropeteam.people.models import User  # noqa: PLC0415
+    from ropeteam.people import actions, queries  # noqa: PLC0415
 
-    user = User.objects.filter(username=args.username, is_active=True).first()
+    user = queries.active_user_named(args.username)
     if user is None:
         return _fail(f"no active account called {args.username!r}.")
     _token, raw = actions.create_token(actor=user, name=args.name)
@@ -299,11 +204,10 @@ def _delays() -> list[str]:
     """
     from django.db import DatabaseError  # noqa: PLC0415
 
-    from ropeteam.escalation.health import problems  # noqa: PLC0415
-    from ropeteam.escalation.models import Heartbeat  # noqa: PLC0415
+    from ropeteam.escalation.health import has_run, problems  # noqa: PLC0415
 
     try:
-        if not Heartbeat.objects.exists():
+        if not has_run():
             print("  (no worker has run here yet: start `ropeteam serve` or `ropeteam worker`)")
             return []
         return [f"Escalations are delayed: {problem}." for problem in problems()]
@@ -315,10 +219,9 @@ def _delays() -> list[str]:
 def cmd_import_team(args: argparse.Namespace) -> int:
     _django()
     from ropeteam.core.errors import RopeteamError  # noqa: PLC0415
-    from ropeteam.people import actions, importing  # noqa: PLC0415
-    from ropeteam.people.models import Organisation  # noqa: PLC0415
+    from ropeteam.people import actions, importing, queries  # noqa: PLC0415
 
-    organisation = Organisation.objects.filter(name=args.organisation).first()
+    organisation = queries.organisation_named(args.organisation)
     if organisation is None:
         return _fail(
             f"no organisation called {args.organisation!r}; create it with `ropeteam createadmin`."
@@ -388,18 +291,10 @@ def cmd_keys_vapid(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(
-        prog="ropeteam",
-        description="Ropeteam keeps outreach keyworkers connected to the team holding their rope.",
-    )
-    sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+Command = Callable[[str, str, Handler | None], argparse.ArgumentParser]
 
-    def command(name: str, help_text: str, handler: Any) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        p.set_defaults(handler=handler)
-        return p
 
+def _add_running(command: Command) -> None:
     p = command("demo", "Set up the demo team (idempotent) and serve it on 127.0.0.1.", cmd_demo)
     p.add_argument("--port", type=int, default=8000)
     p = command("serve", "Serve Ropeteam (uvicorn, ASGI) with an embedded task worker.", cmd_serve)
@@ -415,6 +310,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
     p.add_argument("--tasks", action="store_true", help=argparse.SUPPRESS)  # the worker's child
     command("migrate", "Create or update the database tables.", cmd_migrate)
+
+
+def _add_accounts(command: Command) -> None:
     p = command(
         "createadmin", "Create an organisation admin (and the organisation).", cmd_createadmin
     )
@@ -427,7 +325,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("username")
     p.add_argument("--name", default="command line")
     p.set_defaults(handler=cmd_token_create)
-    command("check", "Check that this configuration is safe for production.", cmd_check)
+
+
+def _add_import_team(command: Command) -> None:
     p = command(
         "import-team",
         f"Create teams and accounts from a CSV file (columns: {', '.join(IMPORT_COLUMNS)}).",
@@ -440,10 +340,16 @@ def parser() -> argparse.ArgumentParser:
         default="http://127.0.0.1:8000",
         help="where people will open their set-password links",
     )
+
+
+def _add_audit(command: Command) -> None:
     audit = command("audit", "The audit log.", None)
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     p = audit_sub.add_parser("verify", help="Check every entry's hash chain.")
     p.set_defaults(handler=cmd_audit_verify)
+
+
+def _add_keys(command: Command) -> None:
     keys = command("keys", "Encryption keys for free text at rest, and the Web Push key.", None)
     keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     p = keys_sub.add_parser(
@@ -458,6 +364,26 @@ def parser() -> argparse.ArgumentParser:
         "vapid", help="Print a new Web Push (VAPID) private key line and its public key."
     )
     p.set_defaults(handler=cmd_keys_vapid)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="ropeteam",
+        description="Ropeteam keeps outreach keyworkers connected to the team holding their rope.",
+    )
+    sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str, handler: Handler | None) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    _add_running(command)  # demo, serve, worker, migrate
+    _add_accounts(command)  # createadmin, token
+    command("check", "Check that this configuration is safe for production.", cmd_check)
+    _add_import_team(command)
+    _add_audit(command)
+    _add_keys(command)
     return root
 
 

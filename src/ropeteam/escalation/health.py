@@ -129,6 +129,12 @@ def deadline_problem(now: datetime) -> str | None:
     return None
 
 
+def has_run() -> bool:
+    """Whether any worker has ever beaten here: an installation before its first start has
+    no deadlines kept late, only none kept yet."""
+    return Heartbeat.objects.exists()
+
+
 def problems(now: datetime | None = None) -> list[str]:
     """Everything that delays escalations now; empty while they run on time."""
     moment = now or timezone.now()

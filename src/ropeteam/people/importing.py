@@ -1,4 +1,5 @@
-"""Teams and accounts from a CSV file (`ropeteam import-team`): one transaction, all or none.
+"""Teams and accounts from a CSV file (`ropeteam import-team`): one transaction, all or none;
+and the first organisation admin (`ropeteam createadmin`).
 
 Each row goes through the same actions a person would use (create_team, create_account,
 add_member), so the import is audited and validated like any other change.
@@ -12,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ropeteam.core.errors import InvalidInput, RopeteamError
-from ropeteam.people import actions
+from ropeteam.people import actions, queries
 from ropeteam.people.flow import IMPORT_COLUMNS, IMPORT_REQUIRED
 from ropeteam.people.models import Organisation, Team, User
 
@@ -55,6 +56,20 @@ def import_team(*, organisation: Organisation, rows: Iterable[dict[str, str]]) -
             if is_new:
                 new_accounts.append(user)
     return new_accounts
+
+
+def create_org_admin(
+    *, organisation_name: str, username: str, password: str, email: str
+) -> tuple[User, Organisation]:
+    """A new account that administers the organisation of this name, made if it is new."""
+    organisation = queries.organisation_named(organisation_name)
+    if organisation is None:
+        organisation = actions.create_organisation(actor=None, name=organisation_name)
+    user = actions.create_account(
+        actor=None, username=username, display_name=username, password=password, email=email
+    )
+    actions.grant_org_admin(actor=None, organisation=organisation, user=user)
+    return user, organisation
 
 
 def _import_row(organisation: Organisation, row: dict[str, str]) -> tuple[User, bool]:
