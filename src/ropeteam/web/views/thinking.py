@@ -1,4 +1,5 @@
-"""Thinking Together: asking, the shared session screen, the outcome, history and figures.
+"""Thinking Together: asking, the shared session screen, the outcome (history, the quick
+record and figures are in `thinking_records`).
 
 The session page is one URL whatever the state; what it shows depends on the state and on
 who is looking (the help-seeker, the helper or a colleague invited in, or someone asked).
@@ -12,7 +13,6 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -24,8 +24,8 @@ from ropeteam.people.access import can
 from ropeteam.people.flow import Permission
 from ropeteam.people.models import Team, User
 from ropeteam.thinking import actions, emergency, queries
-from ropeteam.thinking.access import access_agenda_item, access_consultation
-from ropeteam.thinking.flow import AgendaKind, Circle, Mode, NextStep, State, Step, next_circle
+from ropeteam.thinking.access import access_consultation
+from ropeteam.thinking.flow import Circle, Mode, NextStep, State, Step, next_circle
 from ropeteam.thinking.models import Consultation
 from ropeteam.web import labels
 from ropeteam.web.decorators import in_team, signed_in
@@ -36,7 +36,6 @@ from ropeteam.web.forms.thinking import (
     DeclineForm,
     FacilitatorForm,
     OutcomeForm,
-    QuickRecordForm,
 )
 from ropeteam.web.views._post import act
 from ropeteam.web.views.conversations import read_thread, thread_context
@@ -370,73 +369,3 @@ def action_done(request: HttpRequest, me: User, action_id: int) -> HttpResponse:
     actions.complete_action(actor=me, action=action)
     messages.success(request, _("Done: well held."))
     return redirect("web:home")
-
-
-# --- history, quick record, figures ---------------------------------------------------------
-
-
-@in_team()
-def history(request: HttpRequest, me: User, team: Team) -> HttpResponse:
-    rows = []
-    for consultation in queries.history(me, team)[:200]:
-        if consultation.seeker_id == me.pk:
-            other = consultation.helper.name if consultation.helper else ""
-        else:
-            other = consultation.seeker.name
-        rows.append({"c": consultation, "with": other, "sought": consultation.seeker_id == me.pk})
-    context = {"rows": rows, "can_view_activity": can(me, team, Permission.VIEW_ACTIVITY)}
-    return page(request, "web/thinking_history.html", context)
-
-
-@in_team()
-def quick(request: HttpRequest, me: User, team: Team) -> HttpResponse:
-    colleagues = [u for u in team_members(team) if u != me]
-    form = QuickRecordForm(posted(request), members=colleagues)
-    if request.method != "POST":
-        return page(request, "web/thinking_quick.html", {"form": form})
-    recorded = submit(
-        form,
-        lambda d: actions.quick_record(
-            actor=me,
-            team=team,
-            helper_id=d["helper_id"],
-            task=d["task"],
-            mode=d["mode"],
-            met=d["met"],
-            next_step=d["next_step"],
-            steadiness_before=d["steadiness_before"],
-            steadiness_after=d["steadiness_after"],
-            notes=d["notes"],
-            happened_at=d["happened_at"],
-        ),
-    )
-    if recorded is REFUSED:
-        return page(request, "web/thinking_quick.html", {"form": form})
-    messages.success(request, _("Recorded."))
-    return redirect(reverse("web:thinking", args=[recorded.pk]))
-
-
-@in_team(Permission.VIEW_ACTIVITY)
-def activity(request: HttpRequest, me: User, team: Team) -> HttpResponse:
-    figures = queries.activity(team)
-    median = figures.median_response_seconds
-    context = {
-        "figures": figures,
-        "median_minutes": None if median is None else round(median / 60, 1),
-        "change": figures.mean_steadiness_change,
-        "by_mode": [(labels.MODE.get(k, k), n) for k, n in figures.by_mode.items()],
-        "by_met": [(labels.MET.get(k, k), n) for k, n in figures.by_met.items()],
-        "by_next_step": [(labels.NEXT_STEP.get(k, k), n) for k, n in figures.by_next_step.items()],
-        "for_supervision": queries.agenda(me, team, kind=AgendaKind.SUPERVISION),
-        "for_team_meeting": queries.agenda(me, team, kind=AgendaKind.TEAM_MEETING),
-    }
-    return page(request, "web/thinking_activity.html", context)
-
-
-@require_POST
-@signed_in
-def agenda_taken(request: HttpRequest, me: User, item_id: int) -> HttpResponse:
-    """The lead took an item to supervision or the team meeting: it leaves the list."""
-    actions.mark_taken(actor=me, item=access_agenda_item(me, item_id))
-    messages.success(request, _("Marked as taken."))
-    return redirect(reverse("web:thinking_activity") + "#agenda")

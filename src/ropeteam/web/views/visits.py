@@ -1,5 +1,6 @@
 """Field visits: going out, the visit page (the worker's buttons, the rope holder's alerts),
-who's out now, and the team's escalation times.
+and the out-of-hours contact's "I'm on it" link. Who's out now and the team's escalation
+times are in `visit_board`.
 
 Where a visit is shows only on its own page, to those concerned; never in lists.
 """
@@ -8,13 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ropeteam.cases import queries as cases
@@ -28,13 +28,12 @@ from ropeteam.people.models import Team, User
 from ropeteam.people.queries import Colleague
 from ropeteam.visits import actions, links, queries
 from ropeteam.visits.access import access_escalation, access_visit, leads_for
-from ropeteam.visits.flow import DEFAULT_CHAIN, State, Step
+from ropeteam.visits.flow import State, Step
 from ropeteam.visits.models import ALARM, Escalation, Visit
 from ropeteam.web.decorators import in_team, signed_in
 from ropeteam.web.forms.base import REFUSED, submit
-from ropeteam.web.forms.visits import ChainForm, VisitForm
+from ropeteam.web.forms.visits import VisitForm
 from ropeteam.web.views._post import REFUSALS, act
-from ropeteam.web.views.concerns import duration_words
 from ropeteam.web.views.render import page, posted, team_members
 
 STEP_WORDS = {
@@ -43,13 +42,6 @@ STEP_WORDS = {
     Step.DUTY_LEAD: gettext_lazy("The duty lead was alerted"),
     Step.TEAM_LEAD: gettext_lazy("The team lead and the out-of-hours contact were alerted"),
     ALARM: gettext_lazy("Alarm"),
-}
-# The escalation times page says what will happen; the visit pages say what has happened.
-WILL_HAPPEN = {
-    Step.PROMPT_WORKER: gettext_lazy("The worker will be asked if they are OK"),
-    Step.ROPE_HOLDER: gettext_lazy("The rope holder will be alerted"),
-    Step.DUTY_LEAD: gettext_lazy("The duty lead will be alerted"),
-    Step.TEAM_LEAD: gettext_lazy("The team lead and the out-of-hours contact will be alerted"),
 }
 EXTENSIONS = (15, 30)  # the "+N min" buttons
 
@@ -71,7 +63,7 @@ class Timing:
     minutes: int
 
 
-def _timing(visit: Visit, now: datetime) -> Timing:
+def timing_of(visit: Visit, now: datetime) -> Timing:
     left = visit.expected_end - now
     return Timing(overdue=left.total_seconds() < 0, minutes=_minutes(left))
 
@@ -122,7 +114,7 @@ class Alert:
 OUT_OF_HOURS_BY_EMAIL = gettext_lazy("the out-of-hours contact (e-mail)")
 
 
-def _taker(escalation: Escalation) -> str:
+def taker(escalation: Escalation) -> str:
     """Who said "I'm on it" to an alert ("" while nobody has)."""
     if escalation.acknowledged_by is not None:
         return escalation.acknowledged_by.name
@@ -142,7 +134,7 @@ def _alerts(me: User, visit: Visit) -> list[Alert]:
             words=str(STEP_WORDS.get(e.step, "")),
             told=_names([people[i] for i in e.told if i in people]),
             mine=me.pk in e.told or leads,
-            taken_by=_taker(e),
+            taken_by=taker(e),
         )
         for e in escalations
     ]
@@ -227,7 +219,7 @@ def detail(request: HttpRequest, me: User, visit_id: int) -> HttpResponse:
     context: dict[str, Any] = {
         "v": visit,
         "role": role,
-        "timing": _timing(visit, timezone.now()),
+        "timing": timing_of(visit, timezone.now()),
         "alerts": [a for a in alerts if a.escalation.step != ALARM or role != "worker"],
         "alarm": alarm,
         "ended": ended,
@@ -389,84 +381,3 @@ def on_it(request: HttpRequest, visit_id: int, token: str) -> HttpResponse:
     except links.LinkRefused as refusal:
         return _on_it_page(request, {"refused": refusal.message}, status=refusal.status)
     return _on_it_page(request, {"escalation": found, "done": False})
-
-
-# --- who's out now --------------------------------------------------------------------------
-
-
-@dataclass
-class Row:
-    v: Visit
-    timing: Timing
-    last: str
-    acknowledged_by: str
-    alarm: bool
-
-
-def _row(visit: Visit, now: datetime) -> Row:
-    fired = sorted(
-        (e for e in visit.escalations.all() if e.step != ALARM and e.round == visit.round),
-        key=lambda e: e.step,
-    )
-    last = fired[-1] if fired else None
-    names = {_taker(e) for e in visit.escalations.all()} - {""}
-    return Row(
-        v=visit,
-        timing=_timing(visit, now),
-        last=str(STEP_WORDS[last.step]) if last else "",
-        acknowledged_by=", ".join(sorted(names)),
-        alarm=visit.alarm_at is not None,
-    )
-
-
-@in_team()
-def board(request: HttpRequest, me: User, team: Team) -> HttpResponse:
-    now = timezone.now()
-    visits = queries.board(me, team)
-    rows = [_row(v, now) for v in visits[:500]]
-    rows.sort(key=lambda r: (not r.timing.overdue, r.v.expected_end))
-    context = {"rows": rows, "live": {"board": True}}
-    return page(request, "web/visits.html", context)
-
-
-# --- the escalation chain -------------------------------------------------------------------
-
-
-def _after(offset: timedelta) -> str:
-    seconds = int(offset.total_seconds())
-    if seconds == 0:
-        return _("at the expected end")
-    if seconds % 60:
-        return ngettext("%(n)d second after", "%(n)d seconds after", seconds) % {"n": seconds}
-    minutes = seconds // 60
-    return ngettext("%(n)d minute after", "%(n)d minutes after", minutes) % {"n": minutes}
-
-
-def _in_minutes(chain: dict[Step, timedelta]) -> dict[str, int]:
-    return {s.name.lower(): int(chain[s].total_seconds() // 60) for s in Step}
-
-
-@in_team()
-def chain(request: HttpRequest, me: User, team: Team) -> HttpResponse:
-    may_edit = can(me, team, Permission.EDIT_SETTINGS)
-    if request.method == "POST" and not may_edit:
-        raise Forbidden(_("Only a team lead can change the escalation times."))
-    current = actions.chain_for(team)
-    form = ChainForm(posted(request), initial=_in_minutes(current)) if may_edit else None
-    context: dict[str, Any] = {
-        "form": form,
-        "current": [(WILL_HAPPEN[s], _after(current[s]), _after(DEFAULT_CHAIN[s])) for s in Step],
-        "repeat_every": duration_words(settings.VISIT_REPEAT_SECONDS),
-    }
-    if form is None or request.method != "POST":
-        return page(request, "web/visit_chain.html", context)
-    saved = submit(
-        form,
-        lambda d: actions.set_chain(
-            actor=me, team=team, chain={s: timedelta(minutes=d[s.name.lower()]) for s in Step}
-        ),
-    )
-    if saved is REFUSED:
-        return page(request, "web/visit_chain.html", context)
-    messages.success(request, _("The escalation times are saved."))
-    return redirect("web:visit_chain")
