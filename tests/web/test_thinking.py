@@ -412,6 +412,18 @@ def test_team_lead_reads_notes_only_once_shared_for_supervision(world: World, as
     assert "Felt pulled to rescue" in page_text(priya.get(_session(consultation)))
 
 
+def test_sharing_before_the_outcome_is_refused_on_the_session_page(
+    world: World, as_user: Any
+) -> None:
+    consultation = _under_way(world)
+    sam = as_user("sam")
+    response = sam.post(_url("web:thinking_share", consultation), {"shared": "1"})
+    assert response["Location"] == _session(consultation)
+    html = page_text(sam.get(_session(consultation)))
+    assert "Share it for supervision once its outcome is recorded." in html
+    assert not Consultation.objects.get(pk=consultation.pk).shared_for_supervision
+
+
 def test_both_histories_show_it_newest_first(world: World, as_user: Any) -> None:
     _closed(world)
     html = page_text(as_user("sam").get(reverse("web:thinking_history")))

@@ -295,6 +295,18 @@ def test_the_rope_holder_takes_the_alert_and_records_what_happened(
     assert "Reached him, safe" in html
 
 
+def test_recording_what_happened_twice_says_it_is_recorded_already(
+    world: World, as_user: Any
+) -> None:
+    alert = _overdue(world)
+    jo = as_user("jo")
+    url = reverse("web:visit_resolve", args=[alert.pk])
+    jo.post(url, {"outcome": "Reached him, safe"})
+    response = jo.post(url, {"outcome": "Reached him again"}, follow=True)
+    assert "What happened has already been recorded for this alert." in page_text(response)
+    assert Escalation.objects.get(pk=alert.pk).outcome == "Reached him, safe"
+
+
 # --- the board ------------------------------------------------------------------------------
 
 

@@ -352,12 +352,14 @@ def outcome(request: HttpRequest, me: User, consultation_id: int) -> HttpRespons
 def share(request: HttpRequest, me: User, consultation_id: int) -> HttpResponse:
     consultation = access_consultation(me, consultation_id)
     shared = request.POST.get("shared") == "1"
-    actions.share_for_supervision(actor=me, consultation=consultation, shared=shared)
-    if shared:
-        messages.success(request, _("Shared with the team lead for supervision."))
-    else:
-        messages.success(request, _("No longer shared for supervision."))
-    return _back(consultation)
+    return act(
+        request,
+        lambda: actions.share_for_supervision(actor=me, consultation=consultation, shared=shared),
+        back=_back(consultation),
+        done=_("Shared with the team lead for supervision.")
+        if shared
+        else _("No longer shared for supervision."),
+    )
 
 
 @require_POST

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ropeteam.cases import queries as cases
-from ropeteam.core.errors import Forbidden, InvalidInput, NotFound
+from ropeteam.core.errors import Forbidden, NotFound
 from ropeteam.escalation.flow import ChainState
 from ropeteam.escalation.models import Chain
 from ropeteam.people import queries as users
@@ -352,7 +352,6 @@ def resolve(request: HttpRequest, me: User, escalation_id: int) -> HttpResponse:
         lambda: actions.resolve(actor=me, escalation=escalation, outcome=outcome),
         back=redirect("web:visit", visit_id=escalation.visit_id),
         done=_("What happened is recorded."),
-        refusals=(InvalidInput,),
     )
 
 
