@@ -340,6 +340,10 @@ def summary(report: Json) -> Json:
         {"url": t.get("url", ""), "start_ms": round(t["startTime"]), "ms": round(t["duration"])}
         for t in audits.get("long-tasks", {}).get("details", {}).get("items", [])[:5]
     ]
+    shifts = [
+        {"node": (s.get("node") or {}).get("snippet", ""), "score": round(s.get("score", 0), 3)}
+        for s in audits.get("layout-shifts", {}).get("details", {}).get("items", [])[:3]
+    ]
     if "cumulative-layout-shift" in audits:
         metrics["cumulative-layout-shift"] = round(
             audits["cumulative-layout-shift"].get("numericValue") or 0, 3
@@ -357,6 +361,7 @@ def summary(report: Json) -> Json:
         "failing_audits": failed,
         "metrics_ms": metrics,
         "long_tasks": long_tasks,
+        "layout_shifts": shifts,
         "final_url": report.get("finalDisplayedUrl") or report.get("finalUrl"),
         "lighthouse_version": report.get("lighthouseVersion"),
         "user_agent": report.get("environment", {}).get("hostUserAgent"),

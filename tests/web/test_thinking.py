@@ -271,6 +271,21 @@ def test_someone_asked_can_accept_and_lands_in_step_1(world: World, as_user: Any
     assert 'id="thread"' in html  # chat mode: the conversation is on the page
 
 
+def test_the_timer_is_worded_on_the_server_as_the_phone_words_it(
+    world: World, as_user: Any
+) -> None:
+    # The first paint holds the text thinking.js keeps up to date, so the header does not
+    # change height when the script starts (Lighthouse measured a layout shift of 0.16).
+    consultation = _under_way(world)
+    html = page_text(as_user("sam").get(_session(consultation)))
+    assert re.search(r'id="tt-timer">About (10|9) minutes left\.<', html)
+    Consultation.objects.filter(pk=consultation.pk).update(
+        accepted_at=timezone.now() - timezone.timedelta(minutes=13, seconds=30)
+    )
+    html = page_text(as_user("sam").get(_session(consultation)))
+    assert 'id="tt-timer">Over the time by 4 minutes: return to purpose.<' in html
+
+
 def test_second_acceptance_is_told_it_was_taken(world: World, as_user: Any) -> None:
     consultation = _under_way(world)
     morgan = as_user("morgan")

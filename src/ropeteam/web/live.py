@@ -4,6 +4,10 @@ Scripts never hold text of their own; pages hand it over as JSON data (`json_scr
 the Content-Security-Policy allows because it is not executed.
 """
 
+import math
+from datetime import datetime
+
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -55,3 +59,16 @@ def strings() -> dict[str, str]:
             "Notifications are blocked for Ropeteam in this browser's settings."
         ),
     }
+
+
+def time_left(ends: datetime) -> str:
+    """The Thinking Together timer as thinking.js words it, so the first paint already holds
+    the text the script keeps up to date (the header does not change height on load)."""
+    left = (ends - timezone.now()).total_seconds()
+    minutes = math.ceil(abs(left) / 60)
+    words = strings()
+    if left < 0:
+        return words["over_time"] % {"n": minutes}
+    if minutes <= 1:
+        return words["one_minute_left"]
+    return words["minutes_left"] % {"n": minutes}

@@ -27,7 +27,7 @@ from ropeteam.thinking import actions, emergency, queries
 from ropeteam.thinking.access import access_consultation
 from ropeteam.thinking.flow import Circle, Mode, NextStep, State, Step, next_circle
 from ropeteam.thinking.models import Consultation
-from ropeteam.web import labels
+from ropeteam.web import labels, live
 from ropeteam.web.decorators import in_team, signed_in
 from ropeteam.web.forms.base import REFUSED, submit
 from ropeteam.web.forms.thinking import (
@@ -169,7 +169,7 @@ def _under_way(
         "prompts": labels.PROMPTS[(role, step)],
         "next_step": step.value + 1 if step < Step.RETURN else None,
         "earlier_steps": [(s.value, labels.STEP[str(s.value)]) for s in Step if s < step],
-        "budget_minutes": int(TIME_BUDGET.total_seconds() // 60),
+        "time_left": live.time_left(started + TIME_BUDGET) if started else "",
         "is_group": len(people) > 2,
     }
     context["live"] = {
