@@ -14,6 +14,8 @@
 //   concern     the `concern` frame (ids, level and state of a concern; never its words)
 //   urgent      the `urgent` frame (an urgent message unread by someone whose rope I hold)
 
+import { done, finished, remove } from "./idb.js";
+
 export const DATABASE = "ropeteam";
 const DATABASE_VERSION = 1;
 const KEY_NAME = "outbox";
@@ -23,20 +25,6 @@ const DEFAULT_HEARTBEAT_S = 25;
 const TYPING_EVERY_MS = 3000;
 const RETRY_UNAVAILABLE_MS = 5000;
 const RECEIPT_DELAY_MS = 200;
-
-function done(request) {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-function finished(transaction) {
-  return new Promise((resolve, reject) => {
-    transaction.oncomplete = () => resolve();
-    transaction.onabort = transaction.onerror = () => reject(transaction.error);
-  });
-}
 
 export function newClientId() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -78,7 +66,7 @@ export class Outbox {
   }
 
   static async destroy() {
-    await done(indexedDB.deleteDatabase(DATABASE));
+    await remove(DATABASE);
   }
 
   async key() {

@@ -6,29 +6,12 @@
 // home page loads, shown on the offline page with when it was kept, and deleted at sign-out
 // (docs/security.md).
 
+import { done, exists, finished, openStore, remove } from "./idb.js";
+
 const DATABASE = "ropeteam-rope";
 const STORE = "cards";
 
-function done(request) {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-async function open() {
-  const request = indexedDB.open(DATABASE, 1);
-  request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "user" });
-  const db = await done(request);
-  db.onversionchange = () => db.close(); // signing out deletes it
-  return db;
-}
-
-// Reading must not create the database: after sign-out the device holds none.
-async function exists() {
-  if (!indexedDB.databases) return true;
-  return (await indexedDB.databases()).some((database) => database.name === DATABASE);
-}
+const open = () => openStore(DATABASE, STORE, "user");
 
 export async function keepRopeCard(card) {
   const db = await open();
@@ -39,17 +22,14 @@ export async function keepRopeCard(card) {
     // card must not be the one shown to them offline.
     store.clear();
     store.put({ ...card, saved_at: Date.now() });
-    await new Promise((resolve, reject) => {
-      transaction.oncomplete = resolve;
-      transaction.onabort = transaction.onerror = () => reject(transaction.error);
-    });
+    await finished(transaction);
   } finally {
     db.close();
   }
 }
 
 async function keptCard() {
-  if (!(await exists())) return null;
+  if (!(await exists(DATABASE))) return null;
   const db = await open();
   try {
     const cards = await done(db.transaction(STORE).objectStore(STORE).getAll());
@@ -60,7 +40,7 @@ async function keptCard() {
 }
 
 export async function forgetRopeCard() {
-  await done(indexedDB.deleteDatabase(DATABASE));
+  await remove(DATABASE);
 }
 
 // "14:02" today, "Thu 3 Dec, 14:02" on another day: in the page's language, on the phone's clock.

@@ -8,7 +8,7 @@
 // Opening the app without a connection (the installed app's start URL included) is a
 // navigation like any other, so it gets the offline page, not the browser's error page.
 
-const CACHE = "ropeteam-shell-v12";
+const CACHE = "ropeteam-shell-v13";
 const OFFLINE = "/offline";
 const SHELL = [
   OFFLINE,
@@ -27,6 +27,7 @@ const SHELL = [
   "/favicon.ico",
   "/manifest.webmanifest",
   "/static/ropeteam/presence.js",
+  "/static/ropeteam/idb.js",
 ];
 
 self.addEventListener("install", (event) => {

@@ -6,6 +6,7 @@
 // until the server has answered it, and sent again on every `online` event and on a timer.
 // Sending it twice is the same alarm on the server, so resending is always safe.
 
+import { done, exists, finished, openStore, remove } from "./idb.js";
 import { livePage } from "./livepage.js";
 
 const DATABASE = "ropeteam-alarms";
@@ -15,30 +16,14 @@ const RETRY_MS = 5000;
 // task worker also arrive live, through the server's event outbox).
 const REFRESH_MS = 15000;
 
-function done(request) {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-async function open() {
-  const request = indexedDB.open(DATABASE, 1);
-  request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "visit" });
-  const db = await done(request);
-  db.onversionchange = () => db.close(); // signing out deletes it
-  return db;
-}
+const open = () => openStore(DATABASE, STORE, "visit");
 
 async function change(mode, act) {
   const db = await open();
   try {
     const transaction = db.transaction(STORE, mode);
     const result = await done(act(transaction.objectStore(STORE)));
-    await new Promise((resolve, reject) => {
-      transaction.oncomplete = resolve;
-      transaction.onabort = transaction.onerror = () => reject(transaction.error);
-    });
+    await finished(transaction);
     return result;
   } finally {
     db.close();
@@ -47,17 +32,11 @@ async function change(mode, act) {
 
 const keep = (visit) => change("readwrite", (store) => store.put({ visit, pressed_at: Date.now() }));
 const forget = (visit) => change("readwrite", (store) => store.delete(visit));
-// Only look inside a database that exists: opening one creates it, and after signing out
-// nothing of Ropeteam's may be left on the device.
-async function exists() {
-  if (!indexedDB.databases) return true;
-  return (await indexedDB.databases()).some((database) => database.name === DATABASE);
-}
 const waiting = async () =>
-  (await exists()) ? change("readonly", (store) => store.getAll()) : [];
+  (await exists(DATABASE)) ? change("readonly", (store) => store.getAll()) : [];
 
 export async function forgetAlarms() {
-  await done(indexedDB.deleteDatabase(DATABASE));
+  await remove(DATABASE);
 }
 
 function csrfToken() {
