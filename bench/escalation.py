@@ -22,18 +22,18 @@ a worker, 1,000 overdue steps all fired within 10 s of its return.
 
 import argparse
 import json
-import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.processes import Worker
+from bench.processes import phase as phase_in_child
 from bench.realtime import distribution, fresh_database, git_commit, loadavg, machine, server_env
 
 MEMBERS = 60  # per team: subjects are spread over them, as a busy team's would be
@@ -157,44 +157,10 @@ def read_back(step_ids: list[int]) -> dict[str, Any]:
 
 
 def _phase(env: dict[str, str], *args: str, stdin: str = "") -> Any:
-    done = subprocess.run(
-        [sys.executable, __file__, "--phase", *args],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        input=stdin,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return phase_in_child(__file__, env, *args, stdin=stdin)
 
 
 # --- the driver -----------------------------------------------------------------------------
-
-
-class Worker:
-    """A real `ropeteam worker` in its own process group."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log = env, log
-        self.process: subprocess.Popen[bytes] | None = None
-        self.started_at = datetime.now(UTC)
-
-    def start(self) -> "Worker":
-        self.started_at = datetime.now(UTC)
-        with self.log.open("ab") as output:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "ropeteam.cli", "worker"],
-                env=self.env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        return self
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, sig)
-            self.process.wait(timeout=30)
 
 
 def _wait_all_fired(env: dict[str, str], steps: list[int], within: float) -> dict[str, Any]:

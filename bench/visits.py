@@ -13,9 +13,6 @@ Target (issue 5): every step within 2 s of its due time at p99.
 
 import argparse
 import json
-import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +22,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.processes import Worker
+from bench.processes import phase as phase_in_child
 from bench.realtime import (
     distribution,
     fresh_database,
@@ -99,14 +98,7 @@ def read_back() -> dict[str, Any]:
 
 def _phase(env: dict[str, str], *args: str) -> Any:
     """Run a phase of this script in a child process with the server's environment."""
-    done = subprocess.run(
-        [sys.executable, __file__, "--phase", *args],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return phase_in_child(__file__, env, *args)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -119,22 +111,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         started = time.monotonic()
         first_end = _phase(env, "setup", str(args.visits), str(args.spread), str(args.lead_in))
         setup_s = time.monotonic() - started
-        log = Path(data) / "worker.log"
-        with log.open("wb") as output:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "ropeteam.cli", "worker"],
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        worker = Worker(env, Path(data) / "worker.log").start()
         try:
             # Until the last visit's last step is due, and a little more.
             last_due = datetime.fromisoformat(first_end).timestamp() + args.spread
             time.sleep(max(0.0, last_due + CHAIN_SECONDS[-1] + 5 - time.time()))
         finally:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(timeout=30)
+            worker.stop()
         figures = _phase(env, "read")
     expected = figures["visits"] * len(CHAIN_SECONDS)
     return {
