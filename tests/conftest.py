@@ -21,12 +21,14 @@ from ropeteam.people.models import Organisation, Team, User
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings: Any) -> None:
+def _test_settings(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
     # Argon2 is slow on purpose; the suite makes hundreds of users. A test checks that the
     # configured list still starts with Argon2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The test client speaks plain HTTP.
     settings.SECURE_SSL_REDIRECT = False
+    # Each test's audit chain has its own checkpointed head (the database starts afresh).
+    settings.AUDIT_HEAD_FILE = tmp_path_factory.mktemp("audit") / "head.json"
 
 
 @dataclass

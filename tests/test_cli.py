@@ -14,6 +14,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from ropeteam import demo
+from ropeteam.audit import head
+from ropeteam.audit.models import AuditEntry
 from ropeteam.cli import main
 from ropeteam.concerns import actions as concerns
 from ropeteam.concerns import queries as concern_queries
@@ -119,6 +121,17 @@ def test_audit_verify_reports_an_intact_chain(
 ) -> None:
     assert main(["audit", "verify"]) == 0
     assert "intact" in capsys.readouterr().out
+
+
+def test_audit_verify_says_when_the_newest_entries_are_gone(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The head checkpointed outside the database counts one more entry than there is.
+    count = AuditEntry.objects.count()
+    head.advance(count + 1, "f" * 64)
+    assert main(["audit", "verify"]) != 0
+    err = capsys.readouterr().err
+    assert f"the checkpoint counts {count + 1}, the database holds {count}" in err
 
 
 def test_keys_generate_prints_a_32_byte_key_under_the_given_id(

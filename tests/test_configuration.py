@@ -53,6 +53,7 @@ def test_serve_refuses_a_configuration_without_secrets_and_says_what_to_fix(
     assert result.returncode == 2
     assert "ROPETEAM_SECRET_KEY" in result.stderr
     assert "ROPETEAM_ENCRYPTION_KEYS" in result.stderr
+    assert "ROPETEAM_AUDIT_KEYS" in result.stderr
 
 
 def test_serve_refuses_debug_in_production(tmp_path: Path) -> None:
@@ -81,6 +82,7 @@ def test_check_passes_a_complete_production_configuration(tmp_path: Path) -> Non
     env = {
         "ROPETEAM_SECRET_KEY": "k" * 30 + "Z9x!" * 10,
         "ROPETEAM_ENCRYPTION_KEYS": "2026a:" + "A" * 43,
+        "ROPETEAM_AUDIT_KEYS": "2026a:" + "B" * 43,
         "ROPETEAM_ALLOWED_HOSTS": "ropeteam.example.org",
         "ROPETEAM_BASE_URL": "https://ropeteam.example.org",
         "ROPETEAM_VAPID_PRIVATE_KEY": "Sb5O8ARcx-lpu3jtdWh3NFSFZFBl-Kh4yqd6jPUAZXA",

@@ -248,9 +248,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
     report = verify_chain()
     if not report.is_intact:
-        return _fail(
-            f"the audit chain breaks at entry {report.first_broken_id} (of {report.entries} read)."
-        )
+        return _fail(f"the audit chain is not intact: {report.problem} ({report.entries} read).")
     print(f"The audit chain is intact: {report.entries} entries.")
     return 0
 

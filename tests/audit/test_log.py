@@ -1,12 +1,21 @@
 from datetime import timedelta
 from itertools import pairwise
+from typing import Any
 from unittest import mock
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from ropeteam.audit.log import GENESIS, READ_AGAIN_AFTER, record, record_read, verify_chain
+from ropeteam.audit import head
+from ropeteam.audit.log import (
+    GENESIS,
+    READ_AGAIN_AFTER,
+    _digest,
+    record,
+    record_read,
+    verify_chain,
+)
 from ropeteam.audit.models import AuditEntry
 from ropeteam.people.models import User
 from tests.conftest import World
@@ -32,7 +41,7 @@ def test_the_database_refuses_to_delete_an_entry(world: World) -> None:
     assert AuditEntry.objects.exists()
 
 
-def _without_triggers() -> None:
+def _without_triggers(*, delete: bool = False) -> None:
     """What someone with raw access to the database file could do."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -41,6 +50,8 @@ def _without_triggers() -> None:
             cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER audit_entry_append_only")
         else:
             cursor.execute("DROP TRIGGER audit_entry_no_update")
+            if delete:
+                cursor.execute("DROP TRIGGER audit_entry_no_delete")
 
 
 def test_an_entry_changed_behind_the_triggers_back_breaks_the_chain(world: World) -> None:
@@ -51,6 +62,99 @@ def test_an_entry_changed_behind_the_triggers_back_breaks_the_chain(world: World
     report = verify_chain()
     assert not report.is_intact
     assert report.first_broken_id == victim.pk
+
+
+def _checkpointed(world: World, capture: Any, n: int = 3) -> list[AuditEntry]:
+    """`n` more entries, committed as a request's would be, so the head moves with them."""
+    with capture(execute=True):
+        return [
+            record(actor=world.sam, action="case.viewed", target=world.sams_case) for _ in range(n)
+        ]
+
+
+def test_entries_are_keyed_and_numbered_and_the_head_is_kept_outside_the_database(
+    world: World, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    entries = _checkpointed(world, django_capture_on_commit_callbacks)
+    assert [e.key_id for e in entries] == [next(iter(settings.AUDIT_KEYS))] * 3
+    assert entries[-1].position == AuditEntry.objects.count()
+    assert head.read() == head.Head(entries=AuditEntry.objects.count(), hash=entries[-1].hash)
+    assert verify_chain().is_intact
+
+
+def test_deleting_the_newest_entries_is_named_as_missing_entries(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    newest = _checkpointed(world, django_capture_on_commit_callbacks)[-1]
+    total = AuditEntry.objects.count()
+    _without_triggers(delete=True)
+    AuditEntry.objects.filter(pk=newest.pk).delete()
+    report = verify_chain()
+    assert not report.is_intact
+    assert report.problem == (
+        f"the newest entries are missing: the checkpoint counts {total}, "
+        f"the database holds {total - 1}"
+    )
+
+
+def test_deleting_an_entry_in_the_middle_breaks_the_chain_at_the_next(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    first, second, _third = _checkpointed(world, django_capture_on_commit_callbacks)
+    _without_triggers(delete=True)
+    AuditEntry.objects.filter(pk=first.pk).delete()
+    report = verify_chain()
+    assert report.first_broken_id == second.pk
+    assert "does not match its hash" in report.problem
+
+
+def test_a_chain_recomputed_without_the_key_is_found(
+    world: World, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    # Someone with write access to the database alters an entry and recomputes every hash
+    # after it, but without the key: with a key of their own, or unkeyed.
+    victim, *later = _checkpointed(world, django_capture_on_commit_callbacks)
+    _without_triggers()
+    for forged_keys in ({"forged": b"k" * 32}, None):
+        prev_hash = victim.prev_hash
+        for entry in [victim, *later]:
+            entry.data = {"tampered": True} if entry.pk == victim.pk else entry.data
+            key = None
+            if forged_keys:
+                entry.key_id, key = "forged", forged_keys["forged"]
+                settings.AUDIT_KEYS = {**settings.AUDIT_KEYS, **forged_keys}
+            entry.prev_hash = prev_hash
+            entry.hash = _digest(prev_hash, entry, key)
+            AuditEntry.objects.filter(pk=entry.pk).update(
+                data=entry.data, prev_hash=entry.prev_hash, hash=entry.hash, key_id=entry.key_id
+            )
+            prev_hash = entry.hash
+        settings.AUDIT_KEYS = {k: v for k, v in settings.AUDIT_KEYS.items() if k != "forged"}
+        report = verify_chain()
+        assert not report.is_intact
+        assert report.first_broken_id == victim.pk
+
+
+def test_a_chain_recomputed_with_the_key_still_differs_from_the_checkpoint(
+    world: World, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    # Even the key is not enough: the head outside the database names the entry it saw.
+    entries = _checkpointed(world, django_capture_on_commit_callbacks)
+    key_id = next(iter(settings.AUDIT_KEYS))
+    _without_triggers()
+    prev_hash = entries[0].prev_hash
+    for entry in entries:
+        entry.data = {"tampered": True}
+        entry.prev_hash = prev_hash
+        entry.hash = _digest(prev_hash, entry, settings.AUDIT_KEYS[key_id])
+        AuditEntry.objects.filter(pk=entry.pk).update(
+            data=entry.data, prev_hash=entry.prev_hash, hash=entry.hash
+        )
+        prev_hash = entry.hash
+    report = verify_chain()
+    assert report.problem == (
+        f"entry {entries[-1].position} is not the one checkpointed: the chain was recomputed"
+    )
 
 
 def _readers(world: World) -> list[int | None]:

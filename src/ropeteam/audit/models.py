@@ -7,7 +7,7 @@ class AuditEntry(models.Model):
     """One fact in the append-only log, chained to the one before by its hash.
 
     Database triggers (see the migration) refuse UPDATE and DELETE; `verify_chain` finds an
-    entry changed or removed behind their back.
+    entry changed or removed behind their back, and the newest entries removed (`head`).
     """
 
     at = models.DateTimeField(_("at"))
@@ -21,6 +21,11 @@ class AuditEntry(models.Model):
     data = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Keyed entries (HMAC with the key named here, kept outside the database) carry their
+    # place in the chain, so a checkpointed head names how many entries there must be.
+    # Both are empty only on entries written before the chain was keyed.
+    position = models.BigIntegerField(null=True)
+    key_id = models.CharField(max_length=32, null=True)  # noqa: DJ001  empty is "unkeyed"
 
     class Meta:
         ordering = ["id"]

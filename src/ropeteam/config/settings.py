@@ -4,6 +4,7 @@ Every variable read here is documented in docs/configuration.md (a test keeps it
 """
 
 import base64
+from pathlib import Path
 from typing import Any
 
 import dj_database_url
@@ -186,23 +187,32 @@ CONTENT_SECURITY_POLICY: dict[str, Any] = {
 }
 
 
-def _encryption_keys() -> dict[str, bytes]:
-    """Keys for free text at rest, as `id:base64key,id:base64key`; the first encrypts."""
-    raw = env("ROPETEAM_ENCRYPTION_KEYS")
+def _keys(variable: str, generated: str) -> dict[str, bytes]:
+    """Keys as `id:base64key,id:base64key` in `variable`; the first is the one in use, the
+    others still read what they wrote (rotation). Without it, one generated in the data folder
+    (demo and development only: `ropeteam check` refuses it)."""
+    raw = env(variable)
     if not raw:
-        raw = "demo:" + generated_secret("encryption-key")
+        raw = "demo:" + generated_secret(generated)
     keys: dict[str, bytes] = {}
     for part in raw.split(","):
         key_id, _sep, value = part.strip().partition(":")
         if key_id in keys:
             # A second key under a used id would silently replace the first one's value.
-            raise ImproperlyConfigured(f"ROPETEAM_ENCRYPTION_KEYS names key {key_id!r} twice.")
+            raise ImproperlyConfigured(f"{variable} names key {key_id!r} twice.")
         keys[key_id] = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
     return keys
 
 
-ENCRYPTION_KEYS = _encryption_keys()
+# Free text at rest (core/crypto.py).
+ENCRYPTION_KEYS = _keys("ROPETEAM_ENCRYPTION_KEYS", "encryption-key")
 ENCRYPTION_KEYS_FROM_ENV = bool(env("ROPETEAM_ENCRYPTION_KEYS"))
+# The audit chain's HMAC keys (audit/log.py), kept outside the database so someone who can
+# write to it cannot recompute the chain; and where its head is checkpointed after each
+# entry, so deleting the newest entries shows (docs/security.md).
+AUDIT_KEYS = _keys("ROPETEAM_AUDIT_KEYS", "audit-key")
+AUDIT_KEYS_FROM_ENV = bool(env("ROPETEAM_AUDIT_KEYS"))
+AUDIT_HEAD_FILE = Path(env("ROPETEAM_AUDIT_HEAD") or DATA_DIR / "audit-head.json")
 
 # How often an open socket hears each conversation's last seq (docs/protocol.md).
 HEARTBEAT_SECONDS = int(env("ROPETEAM_HEARTBEAT_SECONDS", "25"))

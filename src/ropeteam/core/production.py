@@ -24,6 +24,11 @@ def problems() -> list[str]:
     for key_id, key in settings.ENCRYPTION_KEYS.items():
         if len(key) != 32:
             found.append(f"Encryption key {key_id!r} must be 32 bytes (base64 of 32 bytes).")
+    if not settings.AUDIT_KEYS_FROM_ENV:
+        found.append(
+            "Set ROPETEAM_AUDIT_KEYS (id:base64 key of 32 bytes) so the audit chain is keyed "
+            "with a key kept outside the database, not one generated in the data folder."
+        )
     if "*" in settings.ALLOWED_HOSTS:
         found.append("ROPETEAM_ALLOWED_HOSTS must name your hosts, not '*'.")
     found += _push_problems()
