@@ -9,10 +9,7 @@ from ropeteam.people.models import Membership, Team, User
 from ropeteam.thinking import flow
 from ropeteam.thinking.actions._common import LADDER
 from ropeteam.thinking.flow import Circle
-from ropeteam.thinking.models import (
-    Asked,
-    Consultation,
-)
+from ropeteam.thinking.models import Asked, Consultation
 
 
 def _circle(team: Team, seeker: User, circle: Circle, now: datetime) -> set[int]:

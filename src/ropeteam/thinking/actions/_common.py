@@ -6,31 +6,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ropeteam.cases.access import access_case
+from ropeteam.cases.models import Case
 from ropeteam.conversations import actions as conversations
 from ropeteam.conversations.live.hub import tell_people
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ropeteam.notify.tasks import alert_later
 from ropeteam.people.access import active_members
-from ropeteam.people.models import User
+from ropeteam.people.models import Team, User
 from ropeteam.thinking import flow
 from ropeteam.thinking.flow import Circle, Met, NextStep, Refused, State, Step
-from ropeteam.thinking.models import (
-    Consultation,
-    Participant,
-)
+from ropeteam.thinking.models import Consultation, Participant
 
 MAX_NOTE = 280  # "plus one sentence"
-
-
 MAX_NOTES = 2000  # notes are optional and short
-
-
 MAX_ACTIONS = 10
-
-
 MAX_INVITED = 20  # colleagues brought in at once when widening the quorum
-
-
 # The escalation ladder of an unanswered request (registered by thinking.tasks): each circle
 # is a round whose step is its wait; at the last, the duty lead and the team leads are alerted
 # again and again until one of them accepts.
@@ -90,6 +81,21 @@ def session_of(consultation: Consultation) -> flow.Session:
             else None
         ),
     )
+
+
+def _check_steadiness(steadiness: int | None, *, field: str) -> None:
+    if steadiness is not None and steadiness not in flow.STEADINESS:
+        raise InvalidInput(_("Steadiness is a number from 0 to 10."), field=field)
+
+
+def _case_in_team(actor: User, team: Team, case_id: int | None) -> Case | None:
+    """The case it is about, if any: one of this team's that the actor may see, or a 404."""
+    if case_id is None:
+        return None
+    case = access_case(actor, case_id)
+    if case.team_id != team.pk:
+        raise NotFound(_("No such case."), field="case_id")
+    return case
 
 
 def _locked(consultation: Consultation) -> tuple[Consultation, flow.Session]:

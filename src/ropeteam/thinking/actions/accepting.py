@@ -15,11 +15,7 @@ from ropeteam.thinking import flow
 from ropeteam.thinking.actions._common import LADDER, MAX_NOTE, _locked, _refused, _tell
 from ropeteam.thinking.actions.widening import widen_now
 from ropeteam.thinking.flow import Circle, Mode, Refused, Step, Task, Urgency
-from ropeteam.thinking.models import (
-    Asked,
-    Consultation,
-    StepChange,
-)
+from ropeteam.thinking.models import Asked, Consultation, StepChange
 
 
 def accept(*, actor: User, consultation: Consultation) -> Consultation:

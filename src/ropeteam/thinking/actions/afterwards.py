@@ -10,11 +10,7 @@ from ropeteam.people.access import current_membership, require
 from ropeteam.people.flow import Permission
 from ropeteam.people.models import User
 from ropeteam.thinking.flow import State
-from ropeteam.thinking.models import (
-    AgendaItem,
-    AgreedAction,
-    Consultation,
-)
+from ropeteam.thinking.models import AgendaItem, AgreedAction, Consultation
 
 
 def mark_taken(*, actor: User, item: AgendaItem) -> AgendaItem:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ropeteam.audit.log import record
-from ropeteam.cases.access import access_case
+from ropeteam.cases.models import Case
 from ropeteam.core.errors import InvalidInput, NotFound, parse_choice
 from ropeteam.people.access import is_active_member, require
 from ropeteam.people.flow import Permission
@@ -20,6 +20,8 @@ from ropeteam.thinking.actions._common import (
     MAX_NOTE,
     MAX_NOTES,
     _bring_in,
+    _case_in_team,
+    _check_steadiness,
     _locked,
     _refused,
     _require_members,
@@ -65,24 +67,10 @@ def record_outcome(
     outcome = flow.Outcome(met_value, next_value, steadiness_after)
     invited = frozenset(invited_ids)
     product, notes, actions = product.strip(), notes.strip(), actions or []
-    if len(product) > MAX_NOTES or len(notes) > MAX_NOTES:
-        raise InvalidInput(
-            _("Keep it short: at most %(n)d characters.") % {"n": MAX_NOTES},
-            field="notes" if len(notes) > MAX_NOTES else "product",
-        )
-    if len(actions) > MAX_ACTIONS:
-        raise InvalidInput(_("At most %(n)d actions.") % {"n": MAX_ACTIONS}, field="actions")
+    _check_lengths(product=product, notes=notes, actions=actions)
     with transaction.atomic():
         row, session = _locked(consultation)
-        following = None
-        try:
-            session = flow.record(session, by=actor.pk, outcome=outcome)
-            if invited:
-                _require_members(row.team_id, set(invited), field="invited_ids")
-            if invited or next_value == NextStep.WIDEN:
-                following = flow.follow_up(session, invited=invited)
-        except Refused as error:
-            raise _refused(error) from None
+        session, following = _closing(row, session, actor=actor, outcome=outcome, invited=invited)
         _store_outcome(row, outcome, product=product, notes=notes, actions=actions)
         _raise_agenda_item(row, next_value, actor)
         record(
@@ -98,6 +86,37 @@ def record_outcome(
         elif next_value == NextStep.EMERGENCY:
             emergency.declare(row=row, actor=actor, now=timezone.now())
     return row
+
+
+def _check_lengths(*, product: str, notes: str, actions: list[Agreed]) -> None:
+    if len(product) > MAX_NOTES or len(notes) > MAX_NOTES:
+        raise InvalidInput(
+            _("Keep it short: at most %(n)d characters.") % {"n": MAX_NOTES},
+            field="notes" if len(notes) > MAX_NOTES else "product",
+        )
+    if len(actions) > MAX_ACTIONS:
+        raise InvalidInput(_("At most %(n)d actions.") % {"n": MAX_ACTIONS}, field="actions")
+
+
+def _closing(
+    row: Consultation,
+    session: flow.Session,
+    *,
+    actor: User,
+    outcome: flow.Outcome,
+    invited: frozenset[int],
+) -> tuple[flow.Session, flow.Session | None]:
+    """The session closed with this outcome, and the follow-up's when the quorum widens now."""
+    following = None
+    try:
+        session = flow.record(session, by=actor.pk, outcome=outcome)
+        if invited:
+            _require_members(row.team_id, set(invited), field="invited_ids")
+        if invited or outcome.next_step == NextStep.WIDEN:
+            following = flow.follow_up(session, invited=invited)
+    except Refused as error:
+        raise _refused(error) from None
+    return session, following
 
 
 def _store_outcome(
@@ -220,56 +239,85 @@ def quick_record(
     next_value = parse_choice(NextStep, next_step, field="next_step", label=_("next step"))
     if not is_active_member(helper_id, team.pk):
         raise NotFound(_("No such colleague in this team."), field="helper_id")
-    if steadiness_before is not None and steadiness_before not in flow.STEADINESS:
-        raise InvalidInput(_("Steadiness is a number from 0 to 10."), field="steadiness_before")
+    _check_steadiness(steadiness_before, field="steadiness_before")
+    when = _when_it_happened(happened_at)
+    outcome = flow.Outcome(met_value, next_value, steadiness_after)
+    try:
+        flow.quick_record(seeker=actor.pk, helper=helper_id, outcome=outcome)
+    except Refused as error:
+        raise _refused(error) from None
+    case = _case_in_team(actor, team, case_id)
+    with transaction.atomic():
+        row = _write_quick_record(
+            actor=actor,
+            team=team,
+            helper_id=helper_id,
+            case=case,
+            when=when,
+            task=task_value,
+            mode=mode_value,
+            steadiness_before=steadiness_before,
+            outcome=outcome,
+            product=product,
+            notes=notes,
+        )
+    return row
+
+
+def _when_it_happened(happened_at: datetime | None) -> datetime:
+    """When a Thinking Together recorded afterwards took place: now, or within the last month."""
     now = timezone.now()
     when = happened_at or now
     if when > now or when < now - timedelta(days=31):
         raise InvalidInput(
             _("When it happened must be within the last month."), field="happened_at"
         )
-    try:
-        flow.quick_record(
-            seeker=actor.pk,
-            helper=helper_id,
-            outcome=flow.Outcome(met_value, next_value, steadiness_after),
-        )
-    except Refused as error:
-        raise _refused(error) from None
-    case = access_case(actor, case_id) if case_id is not None else None
-    if case is not None and case.team_id != team.pk:
-        raise NotFound(_("No such case."), field="case_id")
-    with transaction.atomic():
-        row = Consultation.objects.create(
-            team=team,
-            seeker=actor,
-            created_at=when,
-            task=task_value,
-            urgency=Urgency.TODAY,
-            mode=mode_value,
-            case=case,
-            steadiness_before=steadiness_before,
-            state=State.CLOSED,
-            circle=Circle.NAMED,
-            helper_id=helper_id,
-            step=Step.RETURN,
-            accepted_at=when,
-            finished_at=when,
-            is_quick_record=True,
-        )
-        Asked.objects.create(
-            consultation=row, user_id=helper_id, circle=Circle.NAMED, asked_at=when
-        )
-        StepChange.objects.bulk_create(
-            StepChange(consultation=row, step=s, by=actor, at=when) for s in Step
-        )
-        _store_outcome(
-            row,
-            flow.Outcome(met_value, next_value, steadiness_after),
-            product=product.strip()[:MAX_NOTES],
-            notes=notes.strip()[:MAX_NOTES],
-            actions=[],
-        )
-        _raise_agenda_item(row, next_value, actor)
-        record(actor=actor, action="thinking.recorded", target=row, team_id=team.pk)
+    return when
+
+
+def _write_quick_record(
+    *,
+    actor: User,
+    team: Team,
+    helper_id: int,
+    case: Case | None,
+    when: datetime,
+    task: Task,
+    mode: Mode,
+    steadiness_before: int | None,
+    outcome: flow.Outcome,
+    product: str,
+    notes: str,
+) -> Consultation:
+    """A Thinking Together closed at `when`, as if asked, accepted and walked through then."""
+    row = Consultation.objects.create(
+        team=team,
+        seeker=actor,
+        created_at=when,
+        task=task,
+        urgency=Urgency.TODAY,
+        mode=mode,
+        case=case,
+        steadiness_before=steadiness_before,
+        state=State.CLOSED,
+        circle=Circle.NAMED,
+        helper_id=helper_id,
+        step=Step.RETURN,
+        accepted_at=when,
+        finished_at=when,
+        is_quick_record=True,
+    )
+    Asked.objects.create(consultation=row, user_id=helper_id, circle=Circle.NAMED, asked_at=when)
+    StepChange.objects.bulk_create(
+        StepChange(consultation=row, step=s, by=actor, at=when) for s in Step
+    )
+    _store_outcome(
+        row,
+        outcome,
+        product=product.strip()[:MAX_NOTES],
+        notes=notes.strip()[:MAX_NOTES],
+        actions=[],
+    )
+    _raise_agenda_item(row, outcome.next_step, actor)
+    record(actor=actor, action="thinking.recorded", target=row, team_id=team.pk)
     return row

@@ -10,10 +10,7 @@ from ropeteam.people.models import User
 from ropeteam.thinking import flow
 from ropeteam.thinking.actions._common import _bring_in, _locked, _refused, _require_members, _tell
 from ropeteam.thinking.flow import Refused, Step
-from ropeteam.thinking.models import (
-    Consultation,
-    StepChange,
-)
+from ropeteam.thinking.models import Consultation, StepChange
 
 
 def move(*, actor: User, consultation: Consultation, step: int) -> Consultation:

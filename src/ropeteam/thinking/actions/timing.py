@@ -12,9 +12,7 @@ from ropeteam.people.flow import Permission
 from ropeteam.people.models import Team, User
 from ropeteam.thinking import flow
 from ropeteam.thinking.flow import Urgency
-from ropeteam.thinking.models import (
-    Waits,
-)
+from ropeteam.thinking.models import Waits
 
 
 def waits(team: Team) -> dict[Urgency, timedelta]:

@@ -10,9 +10,7 @@ from ropeteam.thinking import flow
 from ropeteam.thinking.actions._circles import _ask, _circle, _first_reachable, _leads, _plan
 from ropeteam.thinking.actions._common import _alert, _tell, session_of
 from ropeteam.thinking.flow import Circle, State
-from ropeteam.thinking.models import (
-    Consultation,
-)
+from ropeteam.thinking.models import Consultation
 
 
 def widen_now(*, consultation_id: int, from_circle: int) -> Consultation | None:
