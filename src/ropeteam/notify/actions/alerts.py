@@ -43,32 +43,39 @@ def alert(
             if hold is not None:
                 hold(user.pk, until)
             continue
-        subscriptions = list(user.push_subscriptions.all())
-        channel = Channel.PUSH if subscriptions else Channel.EMAIL
-        if channel == Channel.EMAIL and not user.email:
-            continue
+        made += _alert_one(user, topic=topic, path=path, title=title, body=body)
+    return made
+
+
+def _alert_one(user: User, *, topic: str, path: str, title: str, body: str) -> list[Alert]:
+    """Push to the person's devices, and e-mail them when no push got through: those sent."""
+    made: list[Alert] = []
+    subscriptions = list(user.push_subscriptions.all())
+    channel = Channel.PUSH if subscriptions else Channel.EMAIL
+    if channel == Channel.EMAIL and not user.email:
+        return made
+    try:
+        with transaction.atomic():
+            claim = Alert.objects.create(
+                user=user, topic=topic, channel=channel, created_at=timezone.now()
+            )
+    except IntegrityError:
+        return made  # told already: a repeated task
+    if channel == Channel.PUSH:
+        claim = _push_alert(claim, subscriptions, {"title": title, "body": body, "url": path})
+        made.append(claim)
+        if claim.state == State.SENT or not user.email:
+            return made
         try:
             with transaction.atomic():
                 claim = Alert.objects.create(
-                    user=user, topic=topic, channel=channel, created_at=timezone.now()
+                    user=user, topic=topic, channel=Channel.EMAIL, created_at=timezone.now()
                 )
         except IntegrityError:
-            continue  # told already: a repeated task
-        if channel == Channel.PUSH:
-            claim = _push_alert(claim, subscriptions, {"title": title, "body": body, "url": path})
-            made.append(claim)
-            if claim.state == State.SENT or not user.email:
-                continue
-            try:
-                with transaction.atomic():
-                    claim = Alert.objects.create(
-                        user=user, topic=topic, channel=Channel.EMAIL, created_at=timezone.now()
-                    )
-            except IntegrityError:
-                continue
-        link = settings.BASE_URL.rstrip("/") + path
-        outcome = mail.send(to=user.email, subject=body, body=f"{body}.\n\n{link}\n")
-        made.append(_finish_alert(claim, outcome.state, attempts=1, error=outcome.error))
+            return made
+    link = settings.BASE_URL.rstrip("/") + path
+    outcome = mail.send(to=user.email, subject=body, body=f"{body}.\n\n{link}\n")
+    made.append(_finish_alert(claim, outcome.state, attempts=1, error=outcome.error))
     return made
 
 
