@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from ropeteam.audit.log import record
 from ropeteam.cases.access import access_case
+from ropeteam.cases.models import Case
 from ropeteam.concerns import flow
 from ropeteam.concerns.actions._common import _alert, _entry, _refused, _schedule, _store, _tell
 from ropeteam.concerns.actions.routing import escalation_target
@@ -41,18 +42,9 @@ def raise_concern(
     require(actor, team, Permission.VIEW_TEAM)
     level_value = _level(level)
     statement = statement.cleaned(first=True)
-    mine = current_membership(actor, team.pk)
-    theirs = active_membership(colleague_id, team.pk)
-    if mine is None or theirs is None:
-        raise NotFound(_("No such colleague in this team."), field="colleague_id")
-    case = None
-    if case_id is not None:
-        case = access_case(actor, case_id)
-        if case.team_id != team.pk:
-            raise NotFound(_("No such case."), field="case_id")
-    target = escalation_target(team, actor.pk, colleague_id)
-    if target is None:
-        raise _refused(Refused("escalation_target"))
+    mine, theirs = _memberships(actor, team, colleague_id)
+    case = _case_in_team(actor, team, case_id)
+    target = _target(team, actor, colleague_id)
     try:
         after = flow.raise_concern(
             raiser=actor.pk, colleague=colleague_id, escalate_to=target, level=level_value
@@ -86,6 +78,33 @@ def raise_concern(
         _schedule(row)
         _tell(row, "raised")
     return row
+
+
+def _memberships(actor: User, team: Team, colleague_id: int) -> tuple[Membership, Membership]:
+    """The raiser's and the colleague's memberships of the team, or the 404 of a colleague."""
+    mine = current_membership(actor, team.pk)
+    theirs = active_membership(colleague_id, team.pk)
+    if mine is None or theirs is None:
+        raise NotFound(_("No such colleague in this team."), field="colleague_id")
+    return mine, theirs
+
+
+def _case_in_team(actor: User, team: Team, case_id: int | None) -> Case | None:
+    """The case it is about, if any: one of this team's that the actor may see, or a 404."""
+    case = None
+    if case_id is not None:
+        case = access_case(actor, case_id)
+        if case.team_id != team.pk:
+            raise NotFound(_("No such case."), field="case_id")
+    return case
+
+
+def _target(team: Team, actor: User, colleague_id: int) -> int:
+    """Who it would go to if escalated: a concern nobody could be told of is refused."""
+    target = escalation_target(team, actor.pk, colleague_id)
+    if target is None:
+        raise _refused(Refused("escalation_target"))
+    return target
 
 
 def _level(value: str) -> Level:
