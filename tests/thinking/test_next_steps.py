@@ -14,6 +14,7 @@ from ropeteam.conversations.models import Participant as ConversationMember
 from ropeteam.core.errors import Conflict, InvalidInput, NotFound
 from ropeteam.thinking import actions, queries
 from ropeteam.thinking.access import access_consultation
+from ropeteam.thinking.actions import _common
 from ropeteam.thinking.flow import State, Step
 from ropeteam.thinking.models import Consultation, Participant
 from tests.api.conftest import audit_entries
@@ -43,8 +44,9 @@ def _alerts(kind: str) -> list[tuple[str, int, list[int], str]]:
 def told(monkeypatch: pytest.MonkeyPatch) -> list[tuple[set[int], dict[str, Any]]]:
     """The `thinking` events sent to sockets once the transaction commits: (people, event)."""
     sent: list[tuple[set[int], dict[str, Any]]] = []
+    # `_tell` in actions/_common.py is the one place the actions reach sockets.
     monkeypatch.setattr(
-        actions, "tell_people", lambda team_id, ids, event: sent.append((set(ids), event))
+        _common, "tell_people", lambda team_id, ids, event: sent.append((set(ids), event))
     )
     return sent
 

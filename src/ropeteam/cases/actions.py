@@ -1,6 +1,7 @@
 """The only writers of cases and their risk levels."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -119,15 +120,7 @@ def open_case(
                 created_at=now,
             )
             case.keyworkers.set(keyworkers)
-            if actor is not None:
-                RiskChange.objects.create(
-                    case=case,
-                    changed_by=actor,
-                    changed_at=now,
-                    from_level="",
-                    to_level=level,
-                    reason=reason,
-                )
+            _first_risk_change(case, actor, level=level, reason=reason, at=now)
             record(
                 actor=actor,
                 action="case.opened",
@@ -141,6 +134,21 @@ def open_case(
             field="reference",
         ) from None
     return case
+
+
+def _first_risk_change(
+    case: Case, actor: User | None, *, level: RiskLevel, reason: str, at: datetime
+) -> None:
+    """The case's risk history starts at its first level, when a person opened it."""
+    if actor is not None:
+        RiskChange.objects.create(
+            case=case,
+            changed_by=actor,
+            changed_at=at,
+            from_level="",
+            to_level=level,
+            reason=reason,
+        )
 
 
 def update_case(

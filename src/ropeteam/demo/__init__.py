@@ -17,7 +17,8 @@ PASSWORD = "ropeteam-demo"  # noqa: S105  printed by `ropeteam demo`; demo mode 
 ORGANISATION = "Demo Trust"
 
 # username, display name, role, grade, profession, phone
-NORTHSIDE = [
+Member = tuple[str, str, Role, Grade, str, str]
+NORTHSIDE: list[Member] = [
     ("priya", "Priya Shah", Role.LEAD, Grade.TEAM_LEAD, "Team lead, social worker", "07700 900101"),
     (
         "morgan",
@@ -39,7 +40,7 @@ NORTHSIDE = [
         "07700 900106",
     ),
 ]
-RIVERSIDE = [
+RIVERSIDE: list[Member] = [
     ("kim", "Kim Adeyemi", Role.LEAD, Grade.TEAM_LEAD, "Team lead", "07700 900201"),
     ("lee", "Lee Turner", Role.PRACTITIONER, Grade.PRACTITIONER, "Keyworker", "07700 900202"),
 ]
@@ -89,52 +90,69 @@ def load() -> bool:
         return False
     rng = random.Random(7)  # noqa: S311  not a secret: the same demo history every time
     with transaction.atomic():
-        organisation = people.create_organisation(actor=None, name=ORGANISATION)
-        organisation.out_of_hours_contact = "Emergency duty team 0300 555 0123"
-        organisation.save(update_fields=["out_of_hours_contact"])
-        admin = people.create_account(
-            actor=None, username="admin", display_name="Organisation admin", password=PASSWORD
-        )
-        people.grant_org_admin(actor=None, organisation=organisation, user=admin)
-        users: dict[str, User] = {}
-        teams: dict[str, Team] = {}
-        for team_name, roster in (
-            ("Northside Outreach", NORTHSIDE),
-            ("Riverside Youth", RIVERSIDE),
-        ):
-            team = people.create_team(actor=admin, organisation=organisation, name=team_name)
-            teams[team_name] = team
-            for username, name, role, grade, profession, phone in roster:
-                user = people.create_account(
-                    actor=admin,
-                    username=username,
-                    display_name=name,
-                    password=PASSWORD,
-                    phone=phone,
-                )
-                people.add_member(
-                    actor=admin, team=team, user=user, role=role, grade=grade, profession=profession
-                )
-                users[username] = user
+        organisation, admin = _organisation()
+        users, teams = _people(organisation, admin)
         for team_name, roster in (
             ("Northside Outreach", NORTHSIDE),
             ("Riverside Youth", RIVERSIDE),
         ):
             team = teams[team_name]
             lead = users[roster[0][0]]
-            for worker, holders in ROPES.items():
-                if worker in {r[0] for r in roster}:
-                    people.set_rope_holders(
-                        actor=lead,
-                        team=team,
-                        worker=users[worker],
-                        holders=[users[h] for h in holders],
-                    )
+            _ropes(team, lead, users, roster)
             _rota(team, lead, [users[r[0]] for r in roster if r[2] != Role.ADMINISTRATOR][:3])
             _cases(team, lead, users, CASES[team_name], rng)
         load_concerns(teams=teams, users=users, rng=rng)
         _availability(users)
     return True
+
+
+def _organisation() -> tuple[Organisation, User]:
+    """The demo organisation, its out-of-hours contact and its admin."""
+    organisation = people.create_organisation(actor=None, name=ORGANISATION)
+    organisation.out_of_hours_contact = "Emergency duty team 0300 555 0123"
+    organisation.save(update_fields=["out_of_hours_contact"])
+    admin = people.create_account(
+        actor=None, username="admin", display_name="Organisation admin", password=PASSWORD
+    )
+    people.grant_org_admin(actor=None, organisation=organisation, user=admin)
+    return organisation, admin
+
+
+def _people(organisation: Organisation, admin: User) -> tuple[dict[str, User], dict[str, Team]]:
+    """The two teams and their members' accounts, by username and team name."""
+    users: dict[str, User] = {}
+    teams: dict[str, Team] = {}
+    for team_name, roster in (
+        ("Northside Outreach", NORTHSIDE),
+        ("Riverside Youth", RIVERSIDE),
+    ):
+        team = people.create_team(actor=admin, organisation=organisation, name=team_name)
+        teams[team_name] = team
+        for username, name, role, grade, profession, phone in roster:
+            user = people.create_account(
+                actor=admin,
+                username=username,
+                display_name=name,
+                password=PASSWORD,
+                phone=phone,
+            )
+            people.add_member(
+                actor=admin, team=team, user=user, role=role, grade=grade, profession=profession
+            )
+            users[username] = user
+    return users, teams
+
+
+def _ropes(team: Team, lead: User, users: dict[str, User], roster: list[Member]) -> None:
+    """The lead sets the rope holders of the team's workers."""
+    for worker, holders in ROPES.items():
+        if worker in {r[0] for r in roster}:
+            people.set_rope_holders(
+                actor=lead,
+                team=team,
+                worker=users[worker],
+                holders=[users[h] for h in holders],
+            )
 
 
 def _rota(team: Team, lead: User, rotation: list[User]) -> None:

@@ -17,7 +17,7 @@ from ropeteam.people.access import (
 )
 from ropeteam.people.auth import actor
 from ropeteam.people.flow import Grade, Permission, Role
-from ropeteam.people.models import DutyShift, Membership, Team, User
+from ropeteam.people.models import Membership, User
 from ropeteam.people.schemas import (
     AccountOut,
     AccountPatch,
@@ -44,25 +44,6 @@ from ropeteam.people.schemas import (
 )
 
 router = Router(tags=["people"])
-
-
-def _team_out(team: Team) -> TeamOut:
-    return TeamOut(
-        id=team.pk,
-        name=team.name,
-        organisation_id=team.organisation_id,
-        organisation=team.organisation.name,
-    )
-
-
-def _shift_out(shift: DutyShift) -> ShiftOut:
-    return ShiftOut(
-        id=shift.pk,
-        lead_id=shift.lead_id,
-        lead_name=shift.lead.name,
-        starts_at=shift.starts_at,
-        ends_at=shift.ends_at,
-    )
 
 
 def _aware(moment: datetime) -> datetime:
@@ -94,7 +75,7 @@ def me(request: HttpRequest) -> MeOut:
     availability = queries.availability_of(user)
     teams = [
         MyTeamOut(
-            **_team_out(t).dict(),
+            **TeamOut.of(t).dict(),
             role=Role(memberships[t.pk].role) if t.pk in memberships else None,
             grade=Grade(memberships[t.pk].grade) if t.pk in memberships else None,
         )
@@ -146,12 +127,12 @@ def revoke_token(request: HttpRequest, token_id: PathId) -> Status[None]:
 
 @router.get("/teams", response=list[TeamOut], summary="Teams I belong to or administer")
 def list_teams(request: HttpRequest) -> list[TeamOut]:
-    return [_team_out(t) for t in queries.teams_for(actor(request))]
+    return [TeamOut.of(t) for t in queries.teams_for(actor(request))]
 
 
 @router.get("/teams/{team_id}", response=TeamOut, summary="One team")
 def get_team(request: HttpRequest, team_id: PathId) -> TeamOut:
-    return _team_out(access_team(actor(request), team_id))
+    return TeamOut.of(access_team(actor(request), team_id))
 
 
 @router.get(
@@ -328,7 +309,7 @@ def list_shifts(
 ) -> list[ShiftOut]:
     team = access_team(actor(request), team_id)
     start, end = _rota_window(start, end)
-    return [_shift_out(s) for s in queries.duty_rota(team, start, end)]
+    return [ShiftOut.of(s) for s in queries.duty_rota(team, start, end)]
 
 
 @router.post(
@@ -352,7 +333,7 @@ def add_shift(request: HttpRequest, team_id: PathId, payload: ShiftIn) -> Status
         starts_at=payload.starts_at,
         ends_at=payload.ends_at,
     )
-    return Status(201, _shift_out(shift))
+    return Status(201, ShiftOut.of(shift))
 
 
 @router.delete(
@@ -381,7 +362,7 @@ def remove_shift(request: HttpRequest, team_id: PathId, shift_id: PathId) -> Sta
 def list_org_teams(request: HttpRequest, organisation_id: PathId) -> list[TeamOut]:
     organisation = access_organisation(actor(request), organisation_id)
     teams = organisation.teams.select_related("organisation").order_by("name")
-    return [_team_out(t) for t in teams]
+    return [TeamOut.of(t) for t in teams]
 
 
 @router.patch(
@@ -412,4 +393,4 @@ def create_team(request: HttpRequest, organisation_id: PathId, payload: TeamIn) 
     user = actor(request)
     organisation = access_organisation(user, organisation_id)
     team = actions.create_team(actor=user, organisation=organisation, name=payload.name)
-    return Status(201, _team_out(team))
+    return Status(201, TeamOut.of(team))

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, WithJsonSchema, field_validator
 
 from ropeteam.core.text import text_refusal
 from ropeteam.people.flow import Grade, Role, Status
+from ropeteam.people.models import DutyShift, Team
 from ropeteam.people.queries import Colleague, Rope
 
 # A database id: larger numbers cannot be stored, and SQLite fails on them in an IN (...).
@@ -80,6 +81,15 @@ class TeamOut(Schema):
     name: str
     organisation_id: int
     organisation: str
+
+    @staticmethod
+    def of(team: Team) -> "TeamOut":
+        return TeamOut(
+            id=team.pk,
+            name=team.name,
+            organisation_id=team.organisation_id,
+            organisation=team.organisation.name,
+        )
 
 
 class MyTeamOut(TeamOut):
@@ -188,6 +198,16 @@ class ShiftOut(Schema):
     lead_name: str
     starts_at: datetime
     ends_at: datetime
+
+    @staticmethod
+    def of(shift: DutyShift) -> "ShiftOut":
+        return ShiftOut(
+            id=shift.pk,
+            lead_id=shift.lead_id,
+            lead_name=shift.lead.name,
+            starts_at=shift.starts_at,
+            ends_at=shift.ends_at,
+        )
 
 
 class TokenIn(InputSchema):

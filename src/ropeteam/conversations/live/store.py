@@ -314,14 +314,7 @@ def _write(batch: list[Work]) -> Batch:
 def _store_fresh(fresh: list[tuple[int, int, frames.Send]], now: Any, result: Batch) -> None:
     """Number the batch's new messages, store them, and ack each (a twin within the batch
     is acked as a duplicate of the first)."""
-    counts: dict[int, int] = {}
-    firsts: dict[tuple[int, UUID], tuple[int, frames.Send]] = {}
-    for _index, user_id, request in fresh:
-        if (user_id, request.client_id) not in firsts:
-            firsts[(user_id, request.client_id)] = (0, request)
-            counts[request.conversation] = counts.get(request.conversation, 0) + 1
-    last_seq = sql.take_seqs(counts)
-    next_seq = {c: last_seq[c] - n + 1 for c, n in counts.items()}
+    firsts, next_seq = _numbering(fresh)
     rows: list[sql.Row] = []
     own_marks: dict[tuple[int, int], int] = {}
     for index, user_id, request in fresh:
@@ -342,23 +335,46 @@ def _store_fresh(fresh: list[tuple[int, int, frames.Send]], now: Any, result: Ba
         # The sender has, by definition, received and read their own message.
         own_marks[(request.conversation, user_id)] = seq
         result.answers[index] = _ack(request, seq, now, duplicate=False)
-        result.stored.append(
-            Stored(
-                request.conversation,
-                seq,
-                frames.message(
-                    conversation=request.conversation,
-                    seq=seq,
-                    sender=user_id,
-                    client_id=request.client_id,
-                    body=request.body,
-                    sent_at=now,
-                    urgent=request.urgent,
-                ),
-            )
-        )
+        result.stored.append(_stored(request, seq, user_id, now))
     if not rows:
         return
+    _insert(rows, own_marks, now)
+
+
+def _numbering(
+    fresh: list[tuple[int, int, frames.Send]],
+) -> tuple[dict[tuple[int, UUID], tuple[int, frames.Send]], dict[int, int]]:
+    """Each new message's first occurrence (its seq 0 until numbered), and the next seq of
+    each conversation, taken for all of them at once."""
+    counts: dict[int, int] = {}
+    firsts: dict[tuple[int, UUID], tuple[int, frames.Send]] = {}
+    for _index, user_id, request in fresh:
+        if (user_id, request.client_id) not in firsts:
+            firsts[(user_id, request.client_id)] = (0, request)
+            counts[request.conversation] = counts.get(request.conversation, 0) + 1
+    last_seq = sql.take_seqs(counts)
+    return firsts, {c: last_seq[c] - n + 1 for c, n in counts.items()}
+
+
+def _stored(request: frames.Send, seq: int, user_id: int, now: Any) -> Stored:
+    """A stored message, with the frame its conversation's sockets are sent."""
+    return Stored(
+        request.conversation,
+        seq,
+        frames.message(
+            conversation=request.conversation,
+            seq=seq,
+            sender=user_id,
+            client_id=request.client_id,
+            body=request.body,
+            sent_at=now,
+            urgent=request.urgent,
+        ),
+    )
+
+
+def _insert(rows: list[sql.Row], own_marks: dict[tuple[int, int], int], now: Any) -> None:
+    """Write the batch's messages and the senders' own read marks, and tell the receivers."""
     sql.insert_messages(rows, now)
     sql.mark_own(own_marks)
     # Inside the transaction: what receivers write (notify's deadline task) commits with the

@@ -1,65 +1,17 @@
-"""What was said in the demo's concerns, turn by turn: blame-free, about practice, and never
-about a young person beyond a demo case's reference."""
-
-from dataclasses import dataclass
+"""Northside's concerns, oldest first: enough for its lead's figures to show."""
 
 from ropeteam.concerns.actions import Statement
-
-
-@dataclass(frozen=True)
-class Step:
-    """One turn after the concern was raised, `hours` after it."""
-
-    hours: float
-    kind: str  # answered, stepped_up, challenged, not_answered, ended
-    said: Statement | None = None
-    choice: str = ""  # the response, or the resolution
-    text: str = ""
-
-
-def answered(hours: float, response: str, text: str) -> Step:
-    return Step(hours, "answered", choice=response, text=text)
-
-
-def stepped_up(hours: float, **said: str) -> Step:
-    return Step(hours, "stepped_up", said=Statement(**said))
-
-
-def challenged(hours: float, **said: str) -> Step:
-    return Step(hours, "challenged", said=Statement(**said))
-
-
-def not_answered(hours: float) -> Step:
-    """Its time to answer passed: the worker re-sends it, or the second time escalates it."""
-    return Step(hours, "not_answered")
-
-
-def ended(hours: float, resolution: str, text: str = "") -> Step:
-    return Step(hours, "ended", choice=resolution, text=text)
-
-
-@dataclass(frozen=True)
-class Story:
-    """A concern from its raise to its end: who raised it with whom, at which level, when."""
-
-    team: str
-    raiser: str
-    colleague: str
-    level: str
-    days_ago: int
-    said: Statement
-    steps: tuple[Step, ...]
-    case: str | None = None
-
+from ropeteam.demo.concern_stories.shapes import (
+    Story,
+    answered,
+    challenged,
+    ended,
+    not_answered,
+    stepped_up,
+)
 
 NORTHSIDE = "Northside Outreach"
-RIVERSIDE = "Riverside Youth"
 
-# Northside's, then Riverside's, oldest first; each story's steps in the order they happened.
-# Each concern has its own conversation, listed under Messages by the names in it, so two
-# pairs are left out for the browser tests: alex with priya (test_concerns.py has priya see
-# no sign of alex until the concern it raises is escalated) and morgan with sam
-# (test_conversations.py finds morgan's one conversation with sam by his name).
 STORIES = [
     Story(
         NORTHSIDE,
@@ -392,52 +344,5 @@ STORIES = [
             asking="Can we talk about what gets in the way?",
         ),
         (ended(4, "resolved", "We talked it through in supervision this afternoon."),),
-    ),
-    Story(
-        RIVERSIDE,
-        "lee",
-        "kim",
-        "probe",
-        44,
-        Statement(
-            noticed="RS-12's plan was changed at last week's meeting, but I only heard two days "
-            "later.",
-            matters="I saw the family in between and gave them the old arrangements.",
-            suggest="A quick message to the keyworker when a plan changes.",
-            asking="Could that become the routine?",
-        ),
-        (
-            answered(
-                6,
-                "acknowledge",
-                "Sorry, Lee, that should have come to you straight away. I'll message the "
-                "keyworker from the meeting from now on.",
-            ),
-            ended(7, "changed", "Plan changes now go to the keyworker from the meeting."),
-        ),
-        case="RS-12",
-    ),
-    Story(
-        RIVERSIDE,
-        "kim",
-        "lee",
-        "alert",
-        18,
-        Statement(
-            noticed="You've been leaving your phone at the office for the Tuesday outreach walk.",
-            matters="If something happens on the walk, nobody can reach you and you can't "
-            "call for help.",
-            suggest="Keep it on you, on silent if you prefer.",
-            asking="Can you take it from next week?",
-        ),
-        (
-            answered(
-                2,
-                "acknowledge",
-                "Fair point. I left it to be less distracted, but I'll keep it on silent in my "
-                "pocket.",
-            ),
-            ended(2.5, "resolved"),
-        ),
     ),
 ]
