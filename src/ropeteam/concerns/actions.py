@@ -19,10 +19,10 @@ from ropeteam.audit.log import record
 from ropeteam.cases.access import access_case
 from ropeteam.concerns import flow
 from ropeteam.concerns.access import ABOVE_TEAM, is_above
+from ropeteam.concerns.events import ConcernChanged
 from ropeteam.concerns.flow import LADDER, Level, Refused, Resolution, Response, State
 from ropeteam.concerns.models import Concern, Direction, Entry, Times
 from ropeteam.conversations import actions as conversations
-from ropeteam.conversations.live.hub import tell_people
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound, parse_choice
 from ropeteam.escalation import engine
 from ropeteam.escalation.flow import ChainState, repeat_at
@@ -36,6 +36,8 @@ from ropeteam.people.access import (
 )
 from ropeteam.people.flow import Grade, Permission, Role
 from ropeteam.people.models import Membership, OrganisationAdmin, Team, User
+from ropeteam.realtime.events import Audience
+from ropeteam.realtime.publish import publish_on_commit
 from ropeteam.thinking import actions as thinking
 from ropeteam.thinking.flow import Task
 
@@ -110,14 +112,6 @@ def _tell(row: Concern, kind: str) -> None:
     A socket hears events of the teams its person is in, so whoever it went to from above
     the team (the next person up) hears it through their own teams.
     """
-    event = {
-        "type": "concern",
-        "event": kind,
-        "concern": row.pk,
-        "state": row.state,
-        "level": Level(row.level).name.lower(),
-        "escalated": row.escalated_at is not None,
-    }
     routes: dict[int, set[int]] = {row.team_id: {row.raiser_id, row.colleague_id}}
     if row.escalated_at is not None:
         theirs = set(
@@ -127,12 +121,17 @@ def _tell(row: Concern, kind: str) -> None:
         )
         for team_id in {row.team_id} if row.team_id in theirs else theirs:
             routes.setdefault(team_id, set()).add(row.escalate_to_id)
-
-    def send() -> None:
-        for team_id, user_ids in routes.items():
-            tell_people(team_id, user_ids, event)
-
-    transaction.on_commit(send)
+    for team_id, user_ids in routes.items():
+        publish_on_commit(
+            ConcernChanged(
+                audience=Audience.of(team_id, user_ids),
+                event=kind,
+                concern=row.pk,
+                state=row.state,
+                level=Level(row.level).name.lower(),
+                escalated=row.escalated_at is not None,
+            )
+        )
 
 
 def _alert(

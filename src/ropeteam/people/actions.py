@@ -20,6 +20,7 @@ from ropeteam.audit.log import record
 from ropeteam.core.errors import Conflict, InvalidInput, NotFound, parse_choice
 from ropeteam.people import signals
 from ropeteam.people.access import active_members, is_active_member, is_org_admin, require
+from ropeteam.people.events import AccessNarrowed, AvailabilityChanged
 from ropeteam.people.flow import (
     Grade,
     Permission,
@@ -41,6 +42,7 @@ from ropeteam.people.models import (
     User,
 )
 from ropeteam.people.tokens import hash_secret, new_secret
+from ropeteam.realtime.publish import publish_on_commit
 
 MAX_ROPE_HOLDERS = 5
 MAX_OUT_OF_HOURS_CONTACT = 200  # Organisation.out_of_hours_contact's max_length
@@ -480,8 +482,7 @@ def set_availability(*, actor: User, status: str, until: datetime | None = None)
         actor.save(
             update_fields=["availability_status", "availability_until", "availability_set_at"]
         )
-        user_id = actor.pk
-        transaction.on_commit(lambda: signals.availability_changed.send(None, user_id=user_id))
+        publish_on_commit(AvailabilityChanged(user_id=actor.pk))
     return actor
 
 
@@ -633,8 +634,8 @@ def revoke_token(*, actor: User, token: AccessToken) -> None:
 
 
 def _narrowed(user_id: int) -> None:
-    """Once committed, tell listeners (open sockets) that this person may see less."""
-    transaction.on_commit(lambda: signals.access_narrowed.send(None, user_id=user_id))
+    """Once committed, close this person's open sockets: they may see less."""
+    publish_on_commit(AccessNarrowed(user_id=user_id))
 
 
 def authenticate_token(raw: str) -> User | None:

@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 
 from ropeteam.audit.log import record
 from ropeteam.cases.access import access_case
-from ropeteam.conversations.live.hub import tell_people
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ropeteam.escalation import engine
 from ropeteam.escalation.models import Chain
@@ -33,8 +32,11 @@ from ropeteam.people import queries as people
 from ropeteam.people.access import is_active_member, require
 from ropeteam.people.flow import Permission, Role, Status
 from ropeteam.people.models import Membership, Team, User
+from ropeteam.realtime.events import Audience
+from ropeteam.realtime.publish import publish_on_commit
 from ropeteam.visits import flow, links
 from ropeteam.visits.access import may_take
+from ropeteam.visits.events import VisitChanged
 from ropeteam.visits.flow import ALARM_CHAIN, CHAIN, ROPE, Refused, State, Step
 from ropeteam.visits.models import ALARM, ChainSettings, Escalation, Visit
 
@@ -179,17 +181,16 @@ def _tell(row: Visit, user_ids: set[int], event: str) -> None:
 
     The team's leads are told too: their "Who's out now" board shows every open visit.
     """
-    frame = {
-        "type": "visit",
-        "event": event,
-        "visit": row.pk,
-        "worker": row.worker_id,
-        "state": row.state,
-        "expected_end": row.expected_end.isoformat(),
-        "alarm": row.alarm_at is not None,
-    }
-    team_id, ids = row.team_id, set(user_ids) | _team_leads(row.team_id)
-    transaction.on_commit(lambda: tell_people(team_id, ids, frame))
+    frame = VisitChanged(
+        audience=Audience.of(row.team_id, set(user_ids) | _team_leads(row.team_id)),
+        event=event,
+        visit=row.pk,
+        worker=row.worker_id,
+        state=row.state,
+        expected_end=row.expected_end.isoformat(),
+        alarm=row.alarm_at is not None,
+    )
+    publish_on_commit(frame)
 
 
 def topic_of(escalation: Escalation) -> str:

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from ropeteam.conversations.live import frames, store
 from ropeteam.conversations.live.frames import FrameError
+from ropeteam.realtime.events import Event, Publishable, Revocation
 
 log = logging.getLogger(__name__)
 
@@ -633,3 +634,13 @@ def tell(kind: str, user_id: int) -> None:
         hub.loop.call_soon_threadsafe(hub.told, kind, user_id)
     else:
         _outbox({"type": f"live.{kind}", "user": user_id})
+
+
+def carry(event: Publishable) -> None:
+    """Take a published event (`realtime.publish`) to sockets here and on every instance."""
+    if isinstance(event, Event):
+        tell_people(event.audience.team_id, event.audience.user_ids, event.wire())
+    elif isinstance(event, Revocation):
+        tell("revoke", event.user_id)
+    else:
+        tell("availability", event.user_id)
