@@ -47,6 +47,10 @@ lint: setup
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
 
+# The events section of docs/protocol.md, from the event classes (a test checks it).
+protocol-docs: setup
+	$(BIN)/python -m ropeteam.api.protocol
+
 typecheck: setup
 	$(BIN)/mypy
 

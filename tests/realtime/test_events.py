@@ -1,18 +1,23 @@
-"""Typed events: their JSON on the wire, sent once the change commits."""
+"""Typed events: their JSON on the wire, and docs/protocol.md written from them."""
 
+import importlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ropeteam.api import protocol
 from ropeteam.concerns.events import ConcernChanged
 from ropeteam.notify.events import RopeHolderAdded, UrgentUnread
 from ropeteam.people.events import AccessNarrowed
 from ropeteam.realtime import publish as publishing
-from ropeteam.realtime.events import Audience, Publishable
+from ropeteam.realtime.catalogue import rewrite
+from ropeteam.realtime.events import EVENT_TYPES, Audience, Publishable
 from ropeteam.thinking.events import ThinkingChanged
 from ropeteam.visits.events import VisitChanged
 
+SRC = Path(__file__).resolve().parents[2] / "src" / "ropeteam"
 TEAM = Audience.of(3, [12, 14])
 
 
@@ -66,6 +71,28 @@ def test_an_events_frame_is_its_type_then_its_fields_in_order_and_never_its_audi
 def test_each_domains_frame_is_what_browsers_read(event: Any, wire: dict[str, Any]) -> None:
     # Key order too: the frames were hand-written dicts before, in this order.
     assert list(json.loads(event.frame()).items()) == list(wire.items())
+
+
+def test_protocol_md_lists_every_event_class_as_the_classes_say() -> None:
+    text = protocol.DOCUMENT.read_text()
+    assert rewrite(text, protocol.EVENTS) == text, "run: python -m ropeteam.api.protocol"
+
+
+def test_every_domains_event_class_is_in_the_catalogue() -> None:
+    for path in SRC.glob("*/events.py"):
+        importlib.import_module(f"ropeteam.{path.parent.name}.events")
+    assert set(EVENT_TYPES.values()) == set(protocol.EVENTS)
+
+
+def test_the_check_fails_when_the_document_drifts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stale = tmp_path / "protocol.md"
+    stale.write_text(protocol.DOCUMENT.read_text().replace("`seeker` (integer)", "`seeker`"))
+    monkeypatch.setattr(protocol, "DOCUMENT", stale)
+    assert protocol.main(["--check"]) == 1
+    assert protocol.main([]) == 0
+    assert protocol.main(["--check"]) == 0
 
 
 @pytest.mark.django_db
