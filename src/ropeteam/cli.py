@@ -197,9 +197,9 @@ def _sweep(interval: float, runner: subprocess.Popen[bytes]) -> int:
     from django.db import connection  # noqa: PLC0415
     from django.utils import timezone  # noqa: PLC0415
 
-    from ropeteam.conversations.live.hub import gathering_events  # noqa: PLC0415
     from ropeteam.escalation.engine import run_due  # noqa: PLC0415
     from ropeteam.escalation.health import beat, worker_name  # noqa: PLC0415
+    from ropeteam.realtime.outbox import gathering_events  # noqa: PLC0415
 
     log = logging.getLogger("ropeteam.worker")
     name, started_at, next_beat = worker_name(), timezone.now(), 0.0

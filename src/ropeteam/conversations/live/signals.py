@@ -1,8 +1,8 @@
-"""How events published anywhere in the application reach sockets: through this hub."""
+"""Messaging serves the frames of every socket the realtime hub holds."""
 
-from ropeteam.conversations.live.hub import carry
-from ropeteam.realtime import publish
+from ropeteam.conversations.live.messaging import Messaging
+from ropeteam.realtime import hub
 
 
 def connect() -> None:
-    publish.carry_with(carry)
+    hub.serve(Messaging)
