@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test setup chromium lint typecheck pytest test-scale serve clean
+.PHONY: demo test setup chromium lint typecheck pytest test-scale serve clean protocol-docs
 
 demo: setup
 	$(BIN)/ropeteam demo --port $(PORT)
