@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test setup chromium lint typecheck pytest test-scale serve clean
+.PHONY: demo test setup chromium lint typecheck pytest test-scale serve clean protocol-docs
 
 demo: setup
 	$(BIN)/ropeteam demo --port $(PORT)
@@ -46,6 +46,10 @@ lint: setup
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
+
+# The events section of docs/protocol.md, from the event classes (a test checks it).
+protocol-docs: setup
+	$(BIN)/python -m ropeteam.api.protocol
 
 typecheck: setup
 	$(BIN)/mypy

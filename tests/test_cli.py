@@ -21,12 +21,12 @@ from ropeteam.concerns import actions as concerns
 from ropeteam.concerns import queries as concern_queries
 from ropeteam.concerns.flow import Level, Resolution
 from ropeteam.concerns.models import Concern, Direction
-from ropeteam.conversations.models import LiveEvent
 from ropeteam.escalation import engine
 from ropeteam.escalation.flow import ChainState, StepState
 from ropeteam.escalation.models import Chain, Step
 from ropeteam.people.actions import authenticate_token
 from ropeteam.people.models import Membership, OrganisationAdmin, Team, User
+from ropeteam.realtime.models import LiveEvent
 from tests.api.conftest import token_for
 from tests.conftest import World
 

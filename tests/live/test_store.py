@@ -17,7 +17,14 @@ from django_tasks_db.models import DBTaskResult
 from ropeteam.conversations import actions
 from ropeteam.conversations.live import frames, store
 from ropeteam.conversations.models import Conversation, Message, Participant
+from ropeteam.notify.events import RopeHolderAdded
+from ropeteam.people.events import AccessNarrowed, AvailabilityChanged
 from ropeteam.people.models import User
+from ropeteam.realtime import outbox
+from ropeteam.realtime.events import Audience
+from ropeteam.realtime.hub import Hub
+from ropeteam.realtime.models import LiveEvent
+from ropeteam.realtime.publish import publish
 from tests.conftest import World
 
 # The writer commits each batch in its own transaction, so these commit for real on
@@ -265,37 +272,35 @@ def test_a_batch_enqueues_one_notification_deadline_with_its_messages(
     assert sent == [(direct.pk, 1, world.sam.pk), (group.pk, 1, world.jo.pk)]
 
 
-def test_a_process_without_sockets_leaves_its_events_for_the_servers(world: World) -> None:
-    from ropeteam.conversations.live import hub
-    from ropeteam.conversations.models import LiveEvent
+def _rope_event(world: World) -> RopeHolderAdded:
+    return RopeHolderAdded(audience=Audience.of(world.northside.pk, [world.jo.pk]), worker=1)
 
-    assert hub.Hub.running is None  # the test process holds no sockets
+
+def test_a_process_without_sockets_leaves_its_events_for_the_servers(world: World) -> None:
+    assert Hub.running is None  # the test process holds no sockets
     # Setting up the world may have left events of its own (a new rope holder is told).
-    start = store.last_event_id()
-    hub.tell("availability", world.jo.pk)
-    hub.tell("revoke", world.sam.pk)
-    hub.tell_people(world.northside.pk, [world.jo.pk], {"type": "thinking", "event": "requested"})
+    start = outbox.last_event_id()
+    publish(AvailabilityChanged(user_id=world.jo.pk))
+    publish(AccessNarrowed(user_id=world.sam.pk))
+    publish(_rope_event(world))
     left = LiveEvent.objects.filter(pk__gt=start).order_by("pk")
     assert list(left.values_list("kind", flat=True)) == [
         "live.availability",
         "live.revoke",
         "live.event",
     ]
-    assert store.events_after(start)[0][1] == {"type": "live.availability", "user": world.jo.pk}
+    assert outbox.events_after(start)[0][1] == {"type": "live.availability", "user": world.jo.pk}
 
 
 def test_a_worker_gathers_its_events_and_leaves_them_in_one_go_in_order(world: World) -> None:
-    from ropeteam.conversations.live import hub
-    from ropeteam.conversations.models import LiveEvent
-
-    start = store.last_event_id()
-    with hub.gathering_events():
-        hub.tell("availability", world.jo.pk)
-        hub.tell_people(world.northside.pk, [world.jo.pk], {"type": "thinking", "event": "x"})
-        assert store.last_event_id() == start  # nothing written yet: one commit at the end
+    start = outbox.last_event_id()
+    with outbox.gathering_events():
+        publish(AvailabilityChanged(user_id=world.jo.pk))
+        publish(_rope_event(world))
+        assert outbox.last_event_id() == start  # nothing written yet: one commit at the end
     left = LiveEvent.objects.filter(pk__gt=start).order_by("pk")
     assert list(left.values_list("kind", flat=True)) == ["live.availability", "live.event"]
-    hub.tell("revoke", world.sam.pk)  # outside it, each event is written at once again
+    publish(AccessNarrowed(user_id=world.sam.pk))  # outside it, each event is written at once
     assert LiveEvent.objects.filter(pk__gt=start).count() == 3
 
 

@@ -18,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 
 from ropeteam.conversations import actions
 from ropeteam.conversations.live import frames, store
-from ropeteam.conversations.models import Conversation, LiveEvent, Message, Participant
+from ropeteam.conversations.models import Conversation, Message, Participant
 from ropeteam.core.errors import Conflict, NotFound
 from ropeteam.escalation import engine
 from ropeteam.escalation.flow import ChainState
@@ -27,6 +27,7 @@ from ropeteam.notify import urgent
 from ropeteam.notify.flow import is_routine
 from ropeteam.notify.models import UrgentCheck
 from ropeteam.people import actions as people
+from ropeteam.realtime.models import LiveEvent
 from tests.api.conftest import Api, audit_entries, token_for
 from tests.conftest import World
 

@@ -12,9 +12,11 @@ from django_tasks_db.models import DBTaskResult
 
 from ropeteam.conversations.models import Participant as ConversationMember
 from ropeteam.core.errors import Conflict, InvalidInput, NotFound
+from ropeteam.realtime import publish as publishing
+from ropeteam.realtime.events import Publishable
 from ropeteam.thinking import actions, queries
 from ropeteam.thinking.access import access_consultation
-from ropeteam.thinking.actions import _common
+from ropeteam.thinking.events import ThinkingChanged
 from ropeteam.thinking.flow import State, Step
 from ropeteam.thinking.models import Consultation, Participant
 from tests.api.conftest import audit_entries
@@ -44,10 +46,12 @@ def _alerts(kind: str) -> list[tuple[str, int, list[int], str]]:
 def told(monkeypatch: pytest.MonkeyPatch) -> list[tuple[set[int], dict[str, Any]]]:
     """The `thinking` events sent to sockets once the transaction commits: (people, event)."""
     sent: list[tuple[set[int], dict[str, Any]]] = []
-    # `_tell` in actions/_common.py is the one place the actions reach sockets.
-    monkeypatch.setattr(
-        _common, "tell_people", lambda team_id, ids, event: sent.append((set(ids), event))
-    )
+
+    def publish(event: Publishable) -> None:
+        if isinstance(event, ThinkingChanged):
+            sent.append((set(event.audience.user_ids), event.wire()))
+
+    monkeypatch.setattr(publishing, "publish", publish)
     return sent
 
 

@@ -10,7 +10,7 @@ from django.urls import path
 
 django_http = get_asgi_application()  # sets Django up before the socket code is imported
 
-from ropeteam.conversations.live.socket import live_socket  # noqa: E402
+from ropeteam.realtime.socket import live_socket  # noqa: E402
 
 # URLRouter takes any ASGI application; django-stubs types path() for views only.
 sockets = URLRouter([path("ws/v1", live_socket)])  # type: ignore[arg-type]

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "csp",
     "ropeteam.core",
     "ropeteam.audit",
+    "ropeteam.realtime",
     "ropeteam.people",
     "ropeteam.cases",
     "ropeteam.conversations",

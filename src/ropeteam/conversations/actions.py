@@ -13,8 +13,7 @@ from django.utils.translation import gettext as _
 
 from ropeteam.audit.log import record
 from ropeteam.conversations.flow import MAX_BODY, Kind, next_receipt
-from ropeteam.conversations.live import frames
-from ropeteam.conversations.live.hub import tell_stored
+from ropeteam.conversations.live.messaging import tell_stored
 from ropeteam.conversations.models import Conversation, Message, Participant
 from ropeteam.conversations.signals import messages_stored
 from ropeteam.core.errors import Conflict, InvalidInput, NotFound
@@ -22,6 +21,7 @@ from ropeteam.core.text import text_refusal
 from ropeteam.people.access import active_members, current_membership, require
 from ropeteam.people.flow import Permission
 from ropeteam.people.models import Team, User
+from ropeteam.realtime.events import dump
 
 MAX_MEMBERS = 50
 
@@ -207,7 +207,7 @@ def mark_receipt(
                 current.last_delivered_seq, delivered, last_seq
             )
         current.save(update_fields=["last_delivered_seq", "last_read_seq"])
-        frame = frames.dump(
+        frame = dump(
             {
                 "type": "receipt",
                 "conversation": current.conversation_id,

@@ -21,11 +21,12 @@ from ropeteam.cases.models import Case
 from ropeteam.concerns import actions
 from ropeteam.concerns.flow import LADDER
 from ropeteam.concerns.models import Concern, Entry
-from ropeteam.conversations.models import Conversation, LiveEvent, Participant
+from ropeteam.conversations.models import Conversation, Participant
 from ropeteam.demo.concern_stories import STORIES, Step, Story
 from ropeteam.escalation import engine
 from ropeteam.notify.tasks import alert
 from ropeteam.people.models import Team, User
+from ropeteam.realtime.models import LiveEvent
 
 
 def load_concerns(*, teams: dict[str, Team], users: dict[str, User], rng: random.Random) -> None:

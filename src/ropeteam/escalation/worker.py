@@ -19,9 +19,9 @@ from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
-from ropeteam.conversations.live.hub import gathering_events
 from ropeteam.escalation.engine import run_due
 from ropeteam.escalation.health import beat, worker_name
+from ropeteam.realtime.outbox import gathering_events
 
 log = logging.getLogger("ropeteam.worker")
 

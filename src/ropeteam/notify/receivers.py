@@ -4,12 +4,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from ropeteam.conversations.live.hub import tell_people
 from ropeteam.notify import tasks
+from ropeteam.notify.events import RopeHolderAdded
 from ropeteam.notify.urgent import open_chains
+from ropeteam.realtime.events import Audience
+from ropeteam.realtime.publish import publish_on_commit
 
 
 def schedule_unread_check(sender: Any, messages: list[tuple[int, int, int]], **kwargs: Any) -> None:
@@ -50,5 +51,4 @@ def tell_new_rope_holders(
             user_ids={holder_id},
             path=f"/team/members/{worker_id}/",
         )
-    event = {"type": "rope", "event": "holder_added", "worker": worker_id}
-    transaction.on_commit(lambda: tell_people(team_id, holder_ids, event))
+    publish_on_commit(RopeHolderAdded(audience=Audience.of(team_id, holder_ids), worker=worker_id))

@@ -23,18 +23,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ropeteam.audit.log import record
-from ropeteam.conversations.live.hub import tell_people
 from ropeteam.conversations.models import Message, Participant
 from ropeteam.core.errors import Conflict, InvalidInput, NotFound
 from ropeteam.escalation import engine
 from ropeteam.escalation.engine import FiredStep, Ladder
 from ropeteam.escalation.flow import Rule
+from ropeteam.notify.events import UrgentUnread
 from ropeteam.notify.models import UrgentCheck, UrgentWait
 from ropeteam.notify.tasks import alert_later
 from ropeteam.people import queries as people
 from ropeteam.people.access import require
 from ropeteam.people.flow import Permission, Role
 from ropeteam.people.models import Membership, RopeHolder, Team, User
+from ropeteam.realtime.events import Audience
+from ropeteam.realtime.publish import publish_on_commit
 
 LADDER = "conversations.urgent"
 MAX_WAIT = timedelta(days=1)
@@ -219,17 +221,17 @@ def _end_read(message: Message, unread: set[int], now: datetime) -> None:
 
 def _tell(check: UrgentCheck, event: str, user_ids: set[int]) -> None:
     """An `urgent` event to these people's sockets once the transaction commits: ids only."""
-    frame = {
-        "type": "urgent",
-        "event": event,
-        "check": check.pk,
-        "reader": check.reader_id,
-        "acknowledged_by": check.acknowledged_by_id,
-    }
     team_id = Message.objects.filter(pk=check.message_id).values_list(
         "conversation__team_id", flat=True
     )[0]
-    transaction.on_commit(lambda: tell_people(team_id, user_ids, frame))
+    frame = UrgentUnread(
+        audience=Audience.of(team_id, user_ids),
+        event=event,
+        check=check.pk,
+        reader=check.reader_id,
+        acknowledged_by=check.acknowledged_by_id,
+    )
+    publish_on_commit(frame)
 
 
 # --- "I'll check on them" -----------------------------------------------------------------

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ropeteam.audit.log import record
-from ropeteam.conversations.live.hub import tell_people
 from ropeteam.core.errors import Conflict, NotFound
 from ropeteam.escalation import engine
 from ropeteam.escalation.engine import FiredStep, Ladder
@@ -25,6 +24,9 @@ from ropeteam.notify.tasks import alert_later
 from ropeteam.people import queries as people
 from ropeteam.people.flow import Role
 from ropeteam.people.models import Membership, User
+from ropeteam.realtime.events import Audience
+from ropeteam.realtime.publish import publish_on_commit
+from ropeteam.thinking.events import ThinkingChanged
 from ropeteam.thinking.models import Consultation
 
 LADDER = "thinking.emergency"
@@ -51,18 +53,17 @@ def responders(row: Consultation, now: datetime) -> set[int]:
 def _tell(row: Consultation, ids: set[int], kind: str, *, position: int = 0) -> None:
     """A `thinking` event to these people's sockets, and for a (repeated) alert a push or
     e-mail too, each sent if and only if the surrounding transaction commits."""
-    event = {
-        "type": "thinking",
-        "event": kind,
-        "consultation": row.pk,
-        "state": row.state,
-        "step": row.step,
-        "helper": row.helper_id,
-        "seeker": row.seeker_id,
-        "urgency": row.urgency,
-    }
-    team_id = row.team_id
-    transaction.on_commit(lambda: tell_people(team_id, ids, event))
+    event = ThinkingChanged(
+        audience=Audience.of(row.team_id, ids),
+        event=kind,
+        consultation=row.pk,
+        state=row.state,
+        step=row.step,
+        helper=row.helper_id,
+        seeker=row.seeker_id,
+        urgency=row.urgency,
+    )
+    publish_on_commit(event)
     if kind == "emergency":
         alert_later(
             topic=f"thinking-emergency:{row.pk}:{position}",  # each repeat is sent again

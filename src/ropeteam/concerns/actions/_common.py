@@ -3,7 +3,6 @@
 from collections.abc import Callable
 from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -11,15 +10,17 @@ from ropeteam.audit.log import record
 from ropeteam.concerns import flow
 from ropeteam.concerns.actions.routing import escalation_target
 from ropeteam.concerns.actions.statement import Statement
+from ropeteam.concerns.events import ConcernChanged
 from ropeteam.concerns.flow import LADDER, Level, Refused, Resolution, Response, State
 from ropeteam.concerns.models import Concern, Entry
 from ropeteam.conversations import actions as conversations
-from ropeteam.conversations.live.hub import tell_people
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput
 from ropeteam.escalation import engine
 from ropeteam.notify.tasks import alert_later
 from ropeteam.people.access import is_active_member
 from ropeteam.people.models import Membership, User
+from ropeteam.realtime.events import Audience
+from ropeteam.realtime.publish import publish_on_commit
 
 MAX_REPLY = 2000
 
@@ -79,14 +80,6 @@ def _tell(row: Concern, kind: str) -> None:
     A socket hears events of the teams its person is in, so whoever it went to from above
     the team (the next person up) hears it through their own teams.
     """
-    event = {
-        "type": "concern",
-        "event": kind,
-        "concern": row.pk,
-        "state": row.state,
-        "level": Level(row.level).name.lower(),
-        "escalated": row.escalated_at is not None,
-    }
     routes: dict[int, set[int]] = {row.team_id: {row.raiser_id, row.colleague_id}}
     if row.escalated_at is not None:
         theirs = set(
@@ -96,12 +89,17 @@ def _tell(row: Concern, kind: str) -> None:
         )
         for team_id in {row.team_id} if row.team_id in theirs else theirs:
             routes.setdefault(team_id, set()).add(row.escalate_to_id)
-
-    def send() -> None:
-        for team_id, user_ids in routes.items():
-            tell_people(team_id, user_ids, event)
-
-    transaction.on_commit(send)
+    for team_id, user_ids in routes.items():
+        publish_on_commit(
+            ConcernChanged(
+                audience=Audience.of(team_id, user_ids),
+                event=kind,
+                concern=row.pk,
+                state=row.state,
+                level=Level(row.level).name.lower(),
+                escalated=row.escalated_at is not None,
+            )
+        )
 
 
 def _alert(

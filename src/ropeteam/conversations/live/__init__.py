@@ -1,1 +1,2 @@
-"""The realtime path: the `/ws/v1` socket, its hub and the writer (docs/protocol.md)."""
+"""Messaging on the realtime path (docs/protocol.md): its frames, the writer's SQL, and the
+handlers it registers with `ropeteam.realtime`'s hub."""

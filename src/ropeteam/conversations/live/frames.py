@@ -21,8 +21,8 @@ from ropeteam.core.text import (
     nests_deeper,
     text_refusal,
 )
+from ropeteam.realtime.events import dump
 
-PROTOCOL = 1
 MAX_FRAME = 64 * 1024
 MAX_RESUME = 500
 _MAX_ID = 2**63 - 1
@@ -256,10 +256,6 @@ def _cursors(data: dict[str, Any]) -> dict[int, int]:
             raise problem
         cursors[int(key)] = int(value)
     return cursors
-
-
-def dump(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
 
 
 def moment(when: datetime) -> str:

@@ -1,21 +1,16 @@
-"""The database work of the realtime path: plain synchronous functions, run on the writer
-thread (sends and receipts, in batches) or a reader thread (everything else).
+"""The writer's database work: sends and receipts from every socket of this process,
+committed in one transaction per batch (group commit) on the hub's writer thread.
 
-Every function re-checks access in the database: a participant of the conversation, still
+Every request re-checks access in the database: a participant of the conversation, still
 in its team, with an active account. The in-memory registry only decides who is woken.
 """
 
 import logging
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
-from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
-from django.conf import settings
-from django.contrib.auth import get_user
 from django.db import (
     DataError,
     IntegrityError,
@@ -24,128 +19,21 @@ from django.db import (
     connection,
     transaction,
 )
-from django.db.models import Q
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from ropeteam.conversations.live import frames, sql
 from ropeteam.conversations.live.frames import FrameError
-from ropeteam.conversations.models import Conversation, LiveEvent, Message, Participant
+from ropeteam.conversations.live.standing import audiences
+from ropeteam.conversations.models import Message
 from ropeteam.conversations.signals import messages_stored
-from ropeteam.people.actions import authenticate_token
-from ropeteam.people.flow import Status, effective_availability
-from ropeteam.people.models import Membership, User
+from ropeteam.realtime.events import Audience, dump
 
 log = logging.getLogger(__name__)
 
 
 def no_conversation(ref: str | int) -> FrameError:
     return FrameError("not_found", _("No such conversation."), field="conversation", ref=ref)
-
-
-# --- who is connecting ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Teammate:
-    user_id: int
-    team_ids: frozenset[int]
-    availability: str
-    until: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Arrival:
-    """A person whose socket may stay: what they may follow, and their teammates."""
-
-    user_id: int
-    team_ids: frozenset[int]
-    conversations: dict[int, int]
-    teammates: list[Teammate]
-    me: Teammate
-
-
-def authenticate(*, session_key: str | None, bearer: str | None) -> User | None:
-    """The active person behind a session cookie or a bearer token, or None."""
-    if bearer is not None:
-        return authenticate_token(bearer)
-    if not session_key:
-        return None
-    store = import_string(settings.SESSION_ENGINE).SessionStore(session_key)
-    user = get_user(SimpleNamespace(session=store))  # type: ignore[arg-type]
-    return user if isinstance(user, User) and user.is_active else None
-
-
-def _availability(user: Any, now: Any) -> tuple[str, str | None]:
-    shown = effective_availability(Status(user.availability_status), user.availability_until, now)
-    return shown.status.value, shown.until.isoformat() if shown.until else None
-
-
-def arrive(user: User) -> Arrival:
-    """What a newly connected person sees first (the `welcome` frame's contents)."""
-    now = timezone.now()
-    team_ids = frozenset(
-        Membership.objects.filter(user=user, removed_at__isnull=True).values_list(
-            "team_id", flat=True
-        )
-    )
-    conversations = dict(
-        Participant.objects.filter(user=user, conversation__team_id__in=team_ids).values_list(
-            "conversation_id", "conversation__last_seq"
-        )
-    )
-    teams_of: dict[int, set[int]] = defaultdict(set)
-    for user_id, team_id in Membership.objects.filter(
-        team_id__in=team_ids, removed_at__isnull=True, user__is_active=True
-    ).values_list("user_id", "team_id"):
-        teams_of[user_id].add(team_id)
-    teammates = []
-    for mate in User.objects.filter(pk__in=teams_of).exclude(pk=user.pk).order_by("pk"):
-        status, until = _availability(mate, now)
-        teammates.append(Teammate(mate.pk, frozenset(teams_of[mate.pk]), status, until))
-    status, until = _availability(user, now)
-    return Arrival(
-        user_id=user.pk,
-        team_ids=team_ids,
-        conversations=conversations,
-        teammates=teammates,
-        me=Teammate(user.pk, team_ids, status, until),
-    )
-
-
-def teammate(user_id: int) -> Teammate | None:
-    """One person's availability and teams now, for a presence event."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return None
-    status, until = _availability(user, timezone.now())
-    team_ids = frozenset(
-        Membership.objects.filter(user=user, removed_at__isnull=True).values_list(
-            "team_id", flat=True
-        )
-    )
-    return Teammate(user.pk, team_ids, status, until)
-
-
-# --- what may be followed -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Audience:
-    """Who a conversation's events are for: its team and participants."""
-
-    team_id: int
-    user_ids: frozenset[int]
-
-
-def audiences(conversation_ids: set[int]) -> dict[int, Audience]:
-    found: dict[int, tuple[int, set[int]]] = {}
-    for conversation_id, team_id, user_id in Participant.objects.filter(
-        conversation_id__in=conversation_ids
-    ).values_list("conversation_id", "conversation__team_id", "user_id"):
-        found.setdefault(conversation_id, (team_id, set()))[1].add(user_id)
-    return {c: Audience(t, frozenset(u)) for c, (t, u) in found.items()}
 
 
 # --- the writer: sends and receipts in one transaction per batch ----------------------------
@@ -314,7 +202,14 @@ def _write(batch: list[Work]) -> Batch:
 def _store_fresh(fresh: list[tuple[int, int, frames.Send]], now: Any, result: Batch) -> None:
     """Number the batch's new messages, store them, and ack each (a twin within the batch
     is acked as a duplicate of the first)."""
-    firsts, next_seq = _numbering(fresh)
+    counts: dict[int, int] = {}
+    firsts: dict[tuple[int, UUID], tuple[int, frames.Send]] = {}
+    for _index, user_id, request in fresh:
+        if (user_id, request.client_id) not in firsts:
+            firsts[(user_id, request.client_id)] = (0, request)
+            counts[request.conversation] = counts.get(request.conversation, 0) + 1
+    last_seq = sql.take_seqs(counts)
+    next_seq = {c: last_seq[c] - n + 1 for c, n in counts.items()}
     rows: list[sql.Row] = []
     own_marks: dict[tuple[int, int], int] = {}
     for index, user_id, request in fresh:
@@ -336,45 +231,11 @@ def _store_fresh(fresh: list[tuple[int, int, frames.Send]], now: Any, result: Ba
         own_marks[(request.conversation, user_id)] = seq
         result.answers[index] = _ack(request, seq, now, duplicate=False)
         result.stored.append(_stored(request, seq, user_id, now))
-    if not rows:
-        return
-    _insert(rows, own_marks, now)
-
-
-def _numbering(
-    fresh: list[tuple[int, int, frames.Send]],
-) -> tuple[dict[tuple[int, UUID], tuple[int, frames.Send]], dict[int, int]]:
-    """Each new message's first occurrence (its seq 0 until numbered), and the next seq of
-    each conversation, taken for all of them at once."""
-    counts: dict[int, int] = {}
-    firsts: dict[tuple[int, UUID], tuple[int, frames.Send]] = {}
-    for _index, user_id, request in fresh:
-        if (user_id, request.client_id) not in firsts:
-            firsts[(user_id, request.client_id)] = (0, request)
-            counts[request.conversation] = counts.get(request.conversation, 0) + 1
-    last_seq = sql.take_seqs(counts)
-    return firsts, {c: last_seq[c] - n + 1 for c, n in counts.items()}
-
-
-def _stored(request: frames.Send, seq: int, user_id: int, now: Any) -> Stored:
-    """A stored message, with the frame its conversation's sockets are sent."""
-    return Stored(
-        request.conversation,
-        seq,
-        frames.message(
-            conversation=request.conversation,
-            seq=seq,
-            sender=user_id,
-            client_id=request.client_id,
-            body=request.body,
-            sent_at=now,
-            urgent=request.urgent,
-        ),
-    )
+    if rows:
+        _insert(rows, own_marks, now)
 
 
 def _insert(rows: list[sql.Row], own_marks: dict[tuple[int, int], int], now: Any) -> None:
-    """Write the batch's messages and the senders' own read marks, and tell the receivers."""
     sql.insert_messages(rows, now)
     sql.mark_own(own_marks)
     # Inside the transaction: what receivers write (notify's deadline task) commits with the
@@ -384,6 +245,19 @@ def _insert(rows: list[sql.Row], own_marks: dict[tuple[int, int], int], now: Any
         messages=[(c, seq, u) for c, seq, u, _id, _b, _u in rows],
         urgent=[(c, seq) for c, seq, _s, _id, _b, urgent in rows if urgent],
     )
+
+
+def _stored(request: frames.Send, seq: int, sender: int, now: Any) -> Stored:
+    frame = frames.message(
+        conversation=request.conversation,
+        seq=seq,
+        sender=sender,
+        client_id=request.client_id,
+        body=request.body,
+        sent_at=now,
+        urgent=request.urgent,
+    )
+    return Stored(request.conversation, seq, frame)
 
 
 def _conflict(ref: str) -> str:
@@ -396,7 +270,7 @@ def _conflict(ref: str) -> str:
 
 
 def _ack(request: frames.Send, seq: int, sent_at: Any, *, duplicate: bool) -> str:
-    return frames.dump(
+    return dump(
         {
             "type": "ack",
             "conversation": request.conversation,
@@ -423,7 +297,7 @@ def _move_receipts(
         result.moved.append(
             Moved(
                 receipt.conversation,
-                frames.dump(
+                dump(
                     {
                         "type": "receipt",
                         "conversation": receipt.conversation,
@@ -434,151 +308,3 @@ def _move_receipts(
                 ),
             )
         )
-
-
-# --- readers --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    conversation_id: int
-    frames: list[str]
-    upto: int
-    done: bool
-    # Each participant's (delivered, read) marks, so a device that was away shows the
-    # right state for what it sent.
-    marks: dict[int, tuple[int, int]]
-
-
-def replay(user_id: int, cursors: dict[int, int], *, limit: int = 200) -> list[Page | str]:
-    """For each conversation the person may follow, the messages after their cursor.
-
-    A conversation they may not follow (or that does not exist) is an error frame, the same
-    for both.
-    """
-    allowed = {c for c, _ in sql.allowed({(c, user_id) for c in cursors})}
-    out: list[Page | str] = []
-    last_seq = dict(Conversation.objects.filter(pk__in=allowed).values_list("pk", "last_seq"))
-    marks: dict[int, dict[int, tuple[int, int]]] = {c: {} for c in allowed}
-    for conversation_id, member, delivered, read in Participant.objects.filter(
-        conversation_id__in=allowed
-    ).values_list("conversation_id", "user_id", "last_delivered_seq", "last_read_seq"):
-        marks[conversation_id][member] = (delivered, read)
-    for conversation_id, after in cursors.items():
-        if conversation_id not in allowed:
-            out.append(no_conversation(conversation_id).frame())
-            continue
-        rows = list(
-            Message.objects.filter(conversation_id=conversation_id, seq__gt=after)
-            .order_by("seq")
-            .values_list("seq", "sender_id", "client_id", "body", "sent_at", "urgent")[:limit]
-        )
-        texts = [
-            frames.message(
-                conversation=conversation_id,
-                seq=seq,
-                sender=sender,
-                client_id=client_id,
-                body=body,  # decrypted by the field on the way out
-                sent_at=sent_at,
-                urgent=urgent,
-            )
-            for seq, sender, client_id, body, sent_at, urgent in rows
-        ]
-        # The last message sent, so the next page starts right after it (a message committed
-        # since last_seq was read is simply included); a cursor beyond the conversation's end
-        # is brought back to it.
-        upto = rows[-1][0] if rows else min(after, last_seq[conversation_id])
-        out.append(
-            Page(conversation_id, texts, upto, done=len(rows) < limit, marks=marks[conversation_id])
-        )
-    return out
-
-
-def messages_in(ranges: dict[int, tuple[int, int]]) -> list[Stored]:
-    """Messages by (conversation, first..last seq): what another instance stored."""
-    query = Q()
-    for conversation_id, (first, last) in ranges.items():
-        query |= Q(conversation_id=conversation_id, seq__gte=first, seq__lte=last)
-    if not ranges:
-        return []
-    return [
-        Stored(
-            m.conversation_id,
-            m.seq,
-            frames.message(
-                conversation=m.conversation_id,
-                seq=m.seq,
-                sender=m.sender_id,
-                client_id=m.client_id,
-                body=m.body,
-                sent_at=m.sent_at,
-                urgent=m.urgent,
-            ),
-        )
-        for m in Message.objects.filter(query).order_by("conversation_id", "seq")
-    ]
-
-
-@dataclass(frozen=True, slots=True)
-class Standing:
-    """Where a connected person stands now: their teams and conversations' last seq."""
-
-    team_ids: frozenset[int]
-    conversations: dict[int, int]
-
-
-def standings(user_ids: set[int]) -> dict[int, Standing]:
-    """For each connected person still allowed in, their teams and conversations.
-
-    Someone missing from the answer has been deactivated.
-    """
-    teams: dict[int, set[int]] = {
-        u: set()
-        for u in User.objects.filter(pk__in=user_ids, is_active=True).values_list("pk", flat=True)
-    }
-    for user_id, team_id in Membership.objects.filter(
-        user_id__in=teams, removed_at__isnull=True
-    ).values_list("user_id", "team_id"):
-        teams[user_id].add(team_id)
-    conversations: dict[int, dict[int, int]] = {u: {} for u in teams}
-    for user_id, conversation_id, team_id, last in Participant.objects.filter(
-        user_id__in=teams
-    ).values_list("user_id", "conversation_id", "conversation__team_id", "conversation__last_seq"):
-        if team_id in teams[user_id]:
-            conversations[user_id][conversation_id] = last
-    return {u: Standing(frozenset(teams[u]), conversations[u]) for u in teams}
-
-
-# --- the event outbox: events from processes without sockets ---------------------------------
-
-EVENT_LIFETIME = timedelta(minutes=5)
-
-
-def leave_event(message: dict[str, Any]) -> None:
-    LiveEvent.objects.create(created_at=timezone.now(), kind=message["type"], payload=message)
-
-
-def leave_events(messages: list[dict[str, Any]]) -> None:
-    """Several events in one transaction, in order."""
-    now = timezone.now()
-    with transaction.atomic():
-        LiveEvent.objects.bulk_create(
-            LiveEvent(created_at=now, kind=m["type"], payload=m) for m in messages
-        )
-
-
-def last_event_id() -> int:
-    return LiveEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-
-def events_after(cursor: int) -> list[tuple[int, dict[str, Any]]]:
-    return list(
-        LiveEvent.objects.filter(pk__gt=cursor, created_at__gte=timezone.now() - EVENT_LIFETIME)
-        .order_by("pk")
-        .values_list("pk", "payload")
-    )
-
-
-def forget_events() -> None:
-    LiveEvent.objects.filter(created_at__lt=timezone.now() - EVENT_LIFETIME).delete()

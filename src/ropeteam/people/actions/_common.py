@@ -1,11 +1,11 @@
 """What several people actions share: parsing roles and grades, narrowing access."""
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ropeteam.core.errors import parse_choice
-from ropeteam.people import signals
+from ropeteam.people.events import AccessNarrowed
 from ropeteam.people.flow import Grade, Role
+from ropeteam.realtime.publish import publish_on_commit
 
 
 def _parse_role(role: str) -> Role:
@@ -17,5 +17,5 @@ def _parse_grade(grade: str) -> Grade:
 
 
 def _narrowed(user_id: int) -> None:
-    """Once committed, tell listeners (open sockets) that this person may see less."""
-    transaction.on_commit(lambda: signals.access_narrowed.send(None, user_id=user_id))
+    """Once committed, close this person's open sockets: they may see less."""
+    publish_on_commit(AccessNarrowed(user_id=user_id))

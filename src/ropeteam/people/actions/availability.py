@@ -10,6 +10,7 @@ from ropeteam.audit.log import record
 from ropeteam.core.errors import Conflict, InvalidInput, NotFound, parse_choice
 from ropeteam.people import signals
 from ropeteam.people.access import active_members, is_active_member, require
+from ropeteam.people.events import AvailabilityChanged
 from ropeteam.people.flow import (
     Permission,
     Status,
@@ -23,6 +24,7 @@ from ropeteam.people.models import (
     Team,
     User,
 )
+from ropeteam.realtime.publish import publish_on_commit
 
 MAX_ROPE_HOLDERS = 5
 
@@ -53,8 +55,7 @@ def set_availability(*, actor: User, status: str, until: datetime | None = None)
         actor.save(
             update_fields=["availability_status", "availability_until", "availability_set_at"]
         )
-        user_id = actor.pk
-        transaction.on_commit(lambda: signals.availability_changed.send(None, user_id=user_id))
+        publish_on_commit(AvailabilityChanged(user_id=actor.pk))
     return actor
 
 

@@ -2,19 +2,20 @@
 
 from collections.abc import Callable, Iterable
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ropeteam.cases.access import access_case
 from ropeteam.cases.models import Case
 from ropeteam.conversations import actions as conversations
-from ropeteam.conversations.live.hub import tell_people
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ropeteam.notify.tasks import alert_later
 from ropeteam.people.access import active_members
 from ropeteam.people.models import Team, User
+from ropeteam.realtime.events import Audience
+from ropeteam.realtime.publish import publish_on_commit
 from ropeteam.thinking import flow
+from ropeteam.thinking.events import ThinkingChanged
 from ropeteam.thinking.flow import Circle, Met, NextStep, Refused, State, Step
 from ropeteam.thinking.models import Consultation, Participant
 
@@ -105,18 +106,17 @@ def _locked(consultation: Consultation) -> tuple[Consultation, flow.Session]:
 
 def _tell(consultation: Consultation, user_ids: Iterable[int], kind: str) -> None:
     """After commit: a `thinking` event (ids and state only) to these people's sockets."""
-    event = {
-        "type": "thinking",
-        "event": kind,
-        "consultation": consultation.pk,
-        "state": consultation.state,
-        "step": consultation.step,
-        "helper": consultation.helper_id,
-        "seeker": consultation.seeker_id,
-        "urgency": consultation.urgency,
-    }
-    team_id, people_ids = consultation.team_id, set(user_ids)
-    transaction.on_commit(lambda: tell_people(team_id, people_ids, event))
+    event = ThinkingChanged(
+        audience=Audience.of(consultation.team_id, user_ids),
+        event=kind,
+        consultation=consultation.pk,
+        state=consultation.state,
+        step=consultation.step,
+        helper=consultation.helper_id,
+        seeker=consultation.seeker_id,
+        urgency=consultation.urgency,
+    )
+    publish_on_commit(event)
 
 
 def _alert(consultation: Consultation, user_ids: set[int], *, again: int | None = None) -> None:

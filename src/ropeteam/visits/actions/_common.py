@@ -4,11 +4,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from ropeteam.conversations.live.hub import tell_people
 from ropeteam.core.errors import Conflict, Forbidden, InvalidInput
 from ropeteam.escalation import engine
 from ropeteam.escalation.models import Chain
@@ -16,7 +14,10 @@ from ropeteam.notify.tasks import alert_address_later, alert_later
 from ropeteam.people import queries as people
 from ropeteam.people.flow import Role
 from ropeteam.people.models import Membership, Team
+from ropeteam.realtime.events import Audience
+from ropeteam.realtime.publish import publish_on_commit
 from ropeteam.visits import flow, links
+from ropeteam.visits.events import VisitChanged
 from ropeteam.visits.flow import CHAIN, ROPE, Refused, State, Step
 from ropeteam.visits.models import ALARM, Escalation, Visit
 
@@ -115,17 +116,16 @@ def _tell(row: Visit, user_ids: set[int], event: str) -> None:
 
     The team's leads are told too: their "Who's out now" board shows every open visit.
     """
-    frame = {
-        "type": "visit",
-        "event": event,
-        "visit": row.pk,
-        "worker": row.worker_id,
-        "state": row.state,
-        "expected_end": row.expected_end.isoformat(),
-        "alarm": row.alarm_at is not None,
-    }
-    team_id, ids = row.team_id, set(user_ids) | _team_leads(row.team_id)
-    transaction.on_commit(lambda: tell_people(team_id, ids, frame))
+    frame = VisitChanged(
+        audience=Audience.of(row.team_id, set(user_ids) | _team_leads(row.team_id)),
+        event=event,
+        visit=row.pk,
+        worker=row.worker_id,
+        state=row.state,
+        expected_end=row.expected_end.isoformat(),
+        alarm=row.alarm_at is not None,
+    )
+    publish_on_commit(frame)
 
 
 def topic_of(escalation: Escalation) -> str:

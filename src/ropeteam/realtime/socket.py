@@ -1,4 +1,5 @@
-"""The `/ws/v1` endpoint: authenticate once at connect, then hand frames to the hub."""
+"""The `/ws/v1` endpoint: check the Origin, authenticate once at connect, then hand each
+frame to the registered domain's handler and send what the hub queues, in order."""
 
 import asyncio
 import time
@@ -9,8 +10,8 @@ from django.conf import settings
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 
-from ropeteam.conversations.live import store
-from ropeteam.conversations.live.hub import NOT_SIGNED_IN, ORIGIN_REFUSED, Conn, Hub
+from ropeteam.realtime.conn import NOT_SIGNED_IN, ORIGIN_REFUSED, Conn
+from ropeteam.realtime.hub import Hub
 
 Scope = dict[str, Any]
 
@@ -52,11 +53,11 @@ async def live_socket(scope: Scope, receive: Any, send: Any) -> None:
         return
     session_key, bearer = _credentials(scope)
     since = time.monotonic()
-    user = await hub.read(store.authenticate, session_key=session_key, bearer=bearer)
+    user = await hub.read(hub.domain.authenticate, session_key=session_key, bearer=bearer)
     if user is None:
         await send({"type": "websocket.close", "code": NOT_SIGNED_IN})
         return
-    arrival = await hub.read(store.arrive, user)
+    arrival = await hub.read(hub.domain.arrive, user)
     conn = Conn(arrival.user_id, arrival.team_ids)
     hub.attach(conn, arrival, since=since)
     pump = asyncio.create_task(_pump(conn, send))
@@ -65,7 +66,7 @@ async def live_socket(scope: Scope, receive: Any, send: Any) -> None:
             event = await receive()
             if event["type"] == "websocket.receive":
                 text = event.get("text")
-                hub.handle(conn, text if text is not None else event.get("bytes"))
+                hub.domain.handle(conn, text if text is not None else event.get("bytes"))
             elif event["type"] == "websocket.disconnect":
                 break
     finally:
