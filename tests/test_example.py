@@ -1,10 +1,13 @@
-"""How tests are written here: a tutorial in test form, one convention per test.
+"""How tests are written here: a tutorial in test form, one convention per test: state built
+through actions, permission tables, audit of reads, a websocket, a typed event, a query budget
+and a deadline.
 
 Read this before adding tests. STYLE.md in shared/ says why; this file shows how.
 """
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -19,6 +22,10 @@ from ropeteam.core.errors import Forbidden
 from ropeteam.escalation import engine
 from ropeteam.people import actions, queries
 from ropeteam.people.flow import Status
+from ropeteam.realtime import publish as publishing
+from ropeteam.realtime.events import Publishable
+from ropeteam.thinking import actions as thinking
+from ropeteam.thinking.events import ThinkingChanged
 from tests.conftest import World
 from tests.live.client import Socket
 from tests.live.conftest import Live, live  # noqa: F401 (the fixture: one real server)
@@ -162,3 +169,32 @@ def test_a_deadline_is_tested_by_running_the_engine_at_its_instant(world: World)
     assert engine.run_due(now=due) == 1
     resent = AuditEntry.objects.filter(action="concerns.resent", target_id=str(concern.pk))
     assert resent.count() == 1
+
+
+def test_an_action_publishes_a_typed_event_to_its_audience_once_committed(
+    world: World, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Domains reach sockets only through `publish_on_commit(event)`. Catch what is published
+    # and assert the event's class, its fields and its audience; the frame on the wire is
+    # made from them (tests/live shows a real socket receiving one).
+    published: list[Publishable] = []
+    monkeypatch.setattr(publishing, "publish", published.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        request = thinking.request_help(
+            actor=world.sam,
+            team=world.northside,
+            task="decision",
+            urgency="now",
+            mode="chat",
+            ask=thinking.Ask("rope"),
+        )
+        assert published == []  # nothing is told before the change commits
+    [event] = [e for e in published if isinstance(e, ThinkingChanged)]
+    assert (event.event, event.consultation, event.seeker) == (
+        "requested",
+        request.pk,
+        world.sam.pk,
+    )
+    assert world.jo.pk in event.audience.user_ids
+    assert world.kim.pk not in event.audience.user_ids  # another team hears nothing
+    assert event.wire()["type"] == "thinking"
