@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -132,6 +133,14 @@ def test_audit_verify_says_when_the_newest_entries_are_gone(
     assert main(["audit", "verify"]) != 0
     err = capsys.readouterr().err
     assert f"the checkpoint counts {count + 1}, the database holds {count}" in err
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite's answer")
+def test_migrate_with_a_runtime_role_says_sqlite_has_no_roles(
+    db: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["migrate", "--runtime-role", "ropeteam_app"]) == 2
+    assert "--runtime-role needs PostgreSQL" in capsys.readouterr().err
 
 
 def test_keys_generate_prints_a_32_byte_key_under_the_given_id(

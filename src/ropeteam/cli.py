@@ -140,7 +140,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     _django()
     from django.core.management import call_command  # noqa: PLC0415
 
+    from ropeteam.core import dbroles  # noqa: PLC0415
+
     call_command("migrate", interactive=False)
+    if args.runtime_role:
+        try:
+            dbroles.grant_runtime(args.runtime_role)
+        except dbroles.NotPostgreSQL:
+            return _fail("--runtime-role needs PostgreSQL: SQLite has no roles.")
+        print(f"Granted {args.runtime_role} what the running app needs (the audit log: read")
+        print("and append only). Run the server with that role in DATABASE_URL.")
     return 0
 
 
@@ -307,7 +316,12 @@ def _add_running(command: Command) -> None:
     p = command("worker", "Run deadlines and background tasks.", cmd_worker)
     p.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
     p.add_argument("--tasks", action="store_true", help=argparse.SUPPRESS)  # the worker's child
-    command("migrate", "Create or update the database tables.", cmd_migrate)
+    p = command("migrate", "Create or update the database tables.", cmd_migrate)
+    p.add_argument(
+        "--runtime-role",
+        metavar="ROLE",
+        help="PostgreSQL: then grant ROLE (the role the server runs as) what the app needs",
+    )
 
 
 def _add_accounts(command: Command) -> None:
