@@ -190,8 +190,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from django.core.management.base import SystemCheckError  # noqa: PLC0415
 
     from ropeteam.core.production import problems  # noqa: PLC0415
+    from ropeteam.escalation.health import delays  # noqa: PLC0415
 
-    found = problems() + _delays()
+    found = problems() + delays(print)
     for problem in found:
         print(f"  - {problem}")
     try:
@@ -203,26 +204,6 @@ def cmd_check(args: argparse.Namespace) -> int:
         return _fail("this configuration is not ready for production.")
     print("This configuration is ready for production.")
     return 0
-
-
-def _delays() -> list[str]:
-    """What keeps escalations from running on time now (a dead worker, overdue steps).
-
-    An installation that has never run (no tables yet, or no worker ever) is being set up,
-    not failing: it is checked before its first start.
-    """
-    from django.db import DatabaseError  # noqa: PLC0415
-
-    from ropeteam.escalation.health import has_run, problems  # noqa: PLC0415
-
-    try:
-        if not has_run():
-            print("  (no worker has run here yet: start `ropeteam serve` or `ropeteam worker`)")
-            return []
-        return [f"Escalations are delayed: {problem}." for problem in problems()]
-    except DatabaseError:
-        print("  (the database is not set up yet: the worker is checked once it is)")
-        return []
 
 
 def cmd_import_team(args: argparse.Namespace) -> int:

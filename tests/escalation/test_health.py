@@ -135,10 +135,7 @@ def test_check_reports_a_silent_worker(capsys: pytest.CaptureFixture[str]) -> No
     assert "Escalations are delayed: no worker heartbeat for 12" in capsys.readouterr().out
 
 
-def test_check_does_not_fail_an_installation_whose_worker_never_started(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    from ropeteam import cli
-
-    assert cli._delays() == []
-    assert "no worker has run here yet" in capsys.readouterr().out
+def test_check_does_not_fail_an_installation_whose_worker_never_started(db: None) -> None:
+    said: list[str] = []
+    assert health.delays(said.append) == []
+    assert "no worker has run here yet" in said[0]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import Min, Q
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -149,3 +150,18 @@ def readyz(request: HttpRequest) -> JsonResponse:
         checks["worker"] = worker_problem(moment) or "ok"
         checks["deadlines"] = deadline_problem(moment) or "ok"
     return health.answer(checks)
+
+
+def delays(say: Callable[[str], None]) -> list[str]:
+    """For `ropeteam check`: what keeps escalations from running on time now (a dead worker,
+    overdue steps). An installation that has never run (no tables yet, or no worker ever) is
+    being set up, not failing: it is checked before its first start, and `say` says so.
+    """
+    try:
+        if not has_run():
+            say("  (no worker has run here yet: start `ropeteam serve` or `ropeteam worker`)")
+            return []
+        return [f"Escalations are delayed: {problem}." for problem in problems()]
+    except DatabaseError:
+        say("  (the database is not set up yet: the worker is checked once it is)")
+        return []
