@@ -7,6 +7,8 @@ import pytest
 from django.test import Client
 
 from ropeteam.audit.models import AuditEntry
+from ropeteam.concerns import actions as concerns
+from ropeteam.concerns.actions import Statement
 from ropeteam.core.errors import NotFound
 from ropeteam.people import actions
 from ropeteam.people.models import Membership, Team
@@ -39,6 +41,35 @@ def test_the_audit_log_is_read_only_in_the_admin(world: World) -> None:
     client = world.client_for(world.admin)
     assert client.get("/admin/audit/auditentry/").status_code == 200
     assert client.get("/admin/audit/auditentry/add/").status_code == 403
+
+
+@pytest.mark.parametrize("who", ["admin", "superuser"])
+def test_the_admin_audit_list_does_not_say_who_raised_a_concern_with_whom(
+    world: World, who: str
+) -> None:
+    concern = concerns.raise_concern(
+        actor=world.alex,
+        team=world.northside,
+        colleague_id=world.morgan.pk,
+        level="probe",
+        statement=Statement(noticed="The Friday plan has no second worker", asking="Talk?"),
+    )
+    entries = AuditEntry.objects.filter(target_type="concerns.concern", target_id=str(concern.pk))
+    assert entries.exists()
+    viewer = world.admin
+    if who == "superuser":
+        viewer = actions.create_account(
+            actor=None, username="root", display_name="Root", password=None
+        )
+        viewer.is_staff = viewer.is_superuser = True
+        viewer.save()
+    client = world.client_for(viewer)
+    listed = client.get("/admin/audit/auditentry/?q=concerns")
+    assert listed.status_code == 200
+    assert b"concerns.raised" not in listed.content
+    for entry in entries:
+        # The admin's "no such object" answer: a redirect back to the list.
+        assert client.get(f"/admin/audit/auditentry/{entry.pk}/change/").status_code == 302
 
 
 def test_case_content_is_not_in_the_admin(world: World) -> None:

@@ -269,6 +269,9 @@ class PersonAdminPage(OrganisationScoped, UserAdmin[User]):
 
 
 # The audit log is registered here, where organisation scoping lives: audit/ knows no teams.
+CONCERN = "concerns.concern"  # the concern's model label, as the audit log names it
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdminPage(admin.ModelAdmin):  # type: ignore[type-arg]
     """Read-only: the log is append-only, in the database as well as here."""
@@ -278,7 +281,9 @@ class AuditEntryAdminPage(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ["action", "target_id"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        rows = super().get_queryset(request)
+        # A concern is known to its two people and, once escalated, the next person up
+        # (ADR 0006): its trail is on the concern's own page, never in the admin's list.
+        rows = super().get_queryset(request).exclude(target_type=CONCERN)
         if request.user.is_superuser:
             return rows
         teams = Team.objects.filter(organisation__in=administered(request)).values("pk")
