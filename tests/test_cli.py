@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from ropeteam import demo
-from ropeteam.audit import head
+from ropeteam.audit import head, trail
 from ropeteam.audit.models import AuditEntry
 from ropeteam.cli import main
 from ropeteam.concerns import actions as concerns
@@ -172,8 +172,12 @@ def test_keys_generate_refuses_an_id_the_configuration_could_not_read_back(
 def test_demo_data_loads_once_with_every_persona(db: None) -> None:
     assert demo.load() is True
     assert demo.load() is False
-    expected = {"admin", "priya", "morgan", "sam", "jo", "alex", "dee", "kim", "lee"}
+    expected = {"admin", "priya", "morgan", "sam", "jo", "alex", "dee", "kim", "lee", "dana"}
     assert set(User.objects.values_list("username", flat=True)) == expected
+    # The data-protection officer reads the audit trail and is in no team.
+    dana = User.objects.get(username="dana")
+    assert trail.organisations_audited_by(dana.pk) != []
+    assert not Membership.objects.filter(user=dana).exists()
     assert all(u.check_password(demo.PASSWORD) for u in User.objects.all())
     northside = Membership.objects.filter(team__name="Northside Outreach")
     assert northside.get(user__username="alex").grade == "newly_qualified"

@@ -55,7 +55,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "(keyworkers), alex (newly qualified), dee (team administrator)"
     )
     print("  Riverside Youth: kim (team lead), lee (keyworker)")
-    print("  admin (organisation admin)")
+    print("  admin (organisation admin), dana (data protection: reads the audit trail)")
     sys.stdout.flush()
     return _serve(host=LOOPBACK, port=args.port, worker=True)
 

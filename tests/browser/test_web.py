@@ -171,6 +171,24 @@ def test_every_page_priya_can_open_passes_axe(visit: Callable[..., Visit]) -> No
         tab.check()
 
 
+def test_the_data_protection_officer_searches_the_audit_trail(
+    visit: Callable[..., Visit],
+) -> None:
+    for viewport in (PHONE, DESKTOP):
+        tab = visit(viewport)
+        tab.sign_in("dana")
+        page = tab.page
+        more(page)
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit trail").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Audit trail")
+        tab.check()
+        page.get_by_label("Person (username)").fill("priya")
+        page.get_by_role("button", name="Search").click()
+        expect(page.get_by_role("table")).to_contain_text("priya")
+        expect(page.get_by_role("link", name="Download these entries as CSV")).to_be_visible()
+        tab.check()
+
+
 def test_invitation_link_and_token_are_shown_once_and_pass_axe(
     visit: Callable[..., Visit],
 ) -> None:

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -35,3 +36,25 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}:{self.target_id}"
+
+
+class Auditor(models.Model):
+    """Someone who reads an organisation's audit trail in the app (its data-protection
+    officer, say). Granted by the organisation's admin; every search they make is itself an
+    entry in the trail."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        "people.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("auditor")
+        verbose_name_plural = _("auditors")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="one_auditor_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} audits {self.organisation}"

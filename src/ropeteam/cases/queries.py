@@ -33,3 +33,11 @@ def view_case(*, viewer: User, case: Case) -> tuple[Case, list[RiskChange]]:
     history = list(case.risk_changes.select_related("changed_by"))
     record_read(actor=viewer, action="case.viewed", target=case, team_id=case.team_id, data={})
     return case, history
+
+
+def ids_with_reference(reference: str, team_ids: list[int]) -> list[int]:
+    """For the audit trail: the cases with this team reference in these teams (ids only; the
+    search that uses them is audited by the caller)."""
+    return list(
+        Case.objects.filter(reference=reference, team_id__in=team_ids).values_list("pk", flat=True)
+    )

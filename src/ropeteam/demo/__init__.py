@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from ropeteam.audit import trail
 from ropeteam.cases import actions as cases
 from ropeteam.cases.models import RiskChange
 from ropeteam.demo.concerns import load_concerns
@@ -115,6 +116,11 @@ def _organisation() -> tuple[Organisation, User]:
         actor=None, username="admin", display_name="Organisation admin", password=PASSWORD
     )
     people.grant_org_admin(actor=None, organisation=organisation, user=admin)
+    # The data-protection officer reads the audit trail (and is in no team).
+    dpo = people.create_account(
+        actor=None, username="dana", display_name="Dana Reid (data protection)", password=PASSWORD
+    )
+    trail.grant(actor=admin, user_id=dpo.pk, organisation_id=organisation.pk)
     return organisation, admin
 
 

@@ -20,8 +20,9 @@ from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
+from ropeteam.audit import trail
 from ropeteam.audit.log import record
-from ropeteam.audit.models import AuditEntry
+from ropeteam.audit.models import AuditEntry, Auditor
 from ropeteam.core.errors import RopeteamError
 from ropeteam.people import actions as people_actions
 from ropeteam.people.models import (
@@ -43,6 +44,13 @@ def administered(request: HttpRequest) -> list[int]:
     return list(
         OrganisationAdmin.objects.filter(user_id=user.pk).values_list("organisation_id", flat=True)
     )
+
+
+def _me(request: HttpRequest) -> User:
+    """The admin site's signed-in person (its pages let no one else in)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
 
 
 class OrganisationScoped(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -270,6 +278,42 @@ class PersonAdminPage(OrganisationScoped, UserAdmin[User]):
 
 # The audit log is registered here, where organisation scoping lives: audit/ knows no teams.
 CONCERN = "concerns.concern"  # the concern's model label, as the audit log names it
+
+
+@admin.register(Auditor)
+class AuditorAdminPage(OrganisationScoped):
+    """Who reads the organisation's audit trail in the app: granted and taken away here,
+    each change audited (`audit.trail`); nothing else about it can be edited."""
+
+    list_display = ["user", "organisation", "granted_at"]
+    fields = ["user", "organisation"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self.has_module_permission(request)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        return ()  # added, or taken away: never changed
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    ) -> None:
+        row = trail.grant(
+            actor=_me(request), user_id=obj.user_id, organisation_id=obj.organisation_id
+        )
+        obj.pk, obj.granted_at = row.pk, row.granted_at
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        trail.revoke(actor=_me(request), user_id=obj.user_id, organisation_id=obj.organisation_id)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 @admin.register(AuditEntry)

@@ -187,3 +187,18 @@ def organisation_named(name: str) -> Organisation | None:
 def active_user_named(username: str) -> User | None:
     """The active account with this username, for the command line."""
     return User.objects.filter(username=username, is_active=True).first()
+
+
+def team_ids_of_organisations(organisation_ids: Iterable[int]) -> list[int]:
+    return list(
+        Team.objects.filter(organisation_id__in=list(organisation_ids)).values_list("pk", flat=True)
+    )
+
+
+def user_id_in_teams(username: str, team_ids: Iterable[int]) -> int | None:
+    """The id of the person with this username who is or was in one of these teams."""
+    return (
+        Membership.objects.filter(user__username=username, team_id__in=list(team_ids))
+        .values_list("user_id", flat=True)
+        .first()
+    )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
+from ropeteam.audit import trail
 from ropeteam.conversations import queries as conversations
 from ropeteam.escalation.health import problems
 from ropeteam.notify import urgent
@@ -23,6 +24,7 @@ TEAM_KEY = "team_id"
 # Which header link a page belongs under, so the header can mark it as the current one.
 SECTIONS = {
     "home": "home",
+    "audit_trail": "audit",
     "team": "team",
     "member": "team",
     "member_remove": "team",
@@ -75,6 +77,7 @@ def current_team(request: HttpRequest) -> dict[str, Any]:
         "section": SECTIONS.get(match.url_name or "") if match else None,
         "can_view_cases": team is not None and can(user, team, Permission.VIEW_CASES),
         "can_manage_members": team is not None and can(user, team, Permission.MANAGE_MEMBERS),
+        "can_audit": bool(trail.organisations_audited_by(user.pk)),
         "escalations_delayed": _delays_for(user, team),
         "emergencies": emergency.waiting_for(user),
         "unread_urgent": urgent.waiting_for(user),

@@ -140,6 +140,7 @@ urlpatterns = [
     ),
     path("visits/alerts/<id:escalation_id>/resolve/", views.visit_resolve, name="visit_resolve"),
     path("settings/tokens/", views.tokens, name="tokens"),
+    path("audit/", views.audit_trail, name="audit_trail"),
     path("settings/notifications/", views.notifications, name="notifications"),
     path("settings/notifications/email/", views.notify_email, name="notify_email"),
     path(

@@ -6,6 +6,7 @@ secret is shown once.
 """
 
 from ropeteam.web.views.account import team_choose, team_new, teams, token_revoke, tokens
+from ropeteam.web.views.audit_trail import audit_trail
 from ropeteam.web.views.cases import case_detail, case_edit, case_list, case_new, case_risk
 from ropeteam.web.views.concerns import activity as concern_activity
 from ropeteam.web.views.concerns import challenge as concern_challenge
@@ -80,6 +81,7 @@ from ropeteam.web.views.visits import on_it as visit_on_it
 from ropeteam.web.views.visits import resolve as visit_resolve
 
 __all__ = [
+    "audit_trail",
     "availability",
     "case_detail",
     "case_edit",
