@@ -328,7 +328,7 @@ def _signed_in_cookie(live: Live, username: str) -> tuple[str, urllib.request.Op
     opener.open(f"{live.server.url}/login/")
     csrf = next(c.value for c in jar if c.name == "csrftoken")
     form = urllib.parse.urlencode(
-        {"username": username, "password": "ropeteam-demo", "csrfmiddlewaretoken": csrf}
+        {"username": username, "password": "hold-the-rope-together", "csrfmiddlewaretoken": csrf}
     ).encode()
     request = urllib.request.Request(  # noqa: S310  a URL of the test server
         f"{live.server.url}/login/", data=form, headers={"Referer": f"{live.server.url}/login/"}

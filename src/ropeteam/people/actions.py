@@ -40,6 +40,7 @@ from ropeteam.people.models import (
     Team,
     User,
 )
+from ropeteam.people.passwords import JOINING_ATTRIBUTE
 from ropeteam.people.tokens import hash_secret, new_secret
 
 MAX_ROPE_HOLDERS = 5
@@ -183,8 +184,12 @@ def create_account(
     password: str | None,
     email: str = "",
     phone: str = "",
+    joining: tuple[str, ...] = (),
 ) -> User:
-    """A new person who can sign in; without a password they cannot until one is set."""
+    """A new person who can sign in; without a password they cannot until one is set.
+
+    `joining` names the team and organisation they are joining, words their password must
+    not contain (they have no membership yet to read them from)."""
     username = username.strip()
     if not username:
         raise InvalidInput(_("Choose a username."), field="username")
@@ -196,6 +201,7 @@ def create_account(
     if password is None:
         user.set_unusable_password()
     else:
+        setattr(user, JOINING_ATTRIBUTE, joining)
         try:
             validate_password(password, user)
         except ValidationError as error:
@@ -423,8 +429,14 @@ def accept_invitation(
             is None
         ):
             raise NotFound(_("This invitation link has expired or was already used."))
+        team = invitation.team
         user = create_account(
-            actor=None, username=username, display_name=display_name, password=password, phone=phone
+            actor=None,
+            username=username,
+            display_name=display_name,
+            password=password,
+            phone=phone,
+            joining=(team.name, team.organisation.name),
         )
         membership = Membership.objects.create(
             team=invitation.team,
