@@ -33,6 +33,7 @@ def production_env(name: str) -> dict[str, str]:
         "ROPETEAM_ENCRYPTION_KEYS": f"{name}:{key}",
         "ROPETEAM_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "ROPETEAM_SSL_REDIRECT": "0",
+        "ROPETEAM_BEHIND_PROXY": "1",
         "ROPETEAM_VAPID_PRIVATE_KEY": vapid_private,
         "ROPETEAM_VAPID_SUBJECT": "mailto:ops@example.org",
         "ROPETEAM_BASE_URL": "https://ropeteam.example.org",

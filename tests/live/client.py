@@ -29,8 +29,13 @@ class Socket:
         token: str | None = None,
         cookie: str | None = None,
         origin: str | None = None,
+        forwarded_proto: str | None = "https",
     ) -> "Socket":
         headers = {}
+        if forwarded_proto is not None:
+            # What the TLS-ending balancer in front of a production instance adds; a demo
+            # server takes plain ws:// anyway.
+            headers["X-Forwarded-Proto"] = forwarded_proto
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         if cookie is not None:
@@ -105,6 +110,17 @@ class Socket:
                 await asyncio.wait_for(self.ws.recv(), timeout)
         except websockets.ConnectionClosed as closed:
             return closed.rcvd.code if closed.rcvd else None
+
+    async def frames_until_close(
+        self, timeout: float = 5
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """Every frame (background ones included) until the server closes; and the code."""
+        got: list[dict[str, Any]] = []
+        try:
+            while True:
+                got.append(json.loads(await asyncio.wait_for(self.ws.recv(), timeout)))
+        except websockets.ConnectionClosed as closed:
+            return got, closed.rcvd.code if closed.rcvd else None
 
     async def close(self) -> None:
         await self.ws.close()

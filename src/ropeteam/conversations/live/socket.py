@@ -32,6 +32,17 @@ def origin_allowed(scope: Scope) -> bool:
     return urlsplit(origin).netloc == host and validate_host(domain, settings.ALLOWED_HOSTS)
 
 
+def transport_allowed(scope: Scope) -> bool:
+    """In production a socket must be TLS: `wss://`, or `ws://` from a proxy that says https."""
+    if not settings.SESSION_COOKIE_SECURE or scope.get("scheme") == "wss":
+        return True
+    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy is None:
+        return False
+    name = proxy[0].removeprefix("HTTP_").lower().replace("_", "-").encode("latin-1")
+    return bool(_header(scope, name) == proxy[1])
+
+
 def _credentials(scope: Scope) -> tuple[str | None, str | None]:
     authorization = _header(scope, b"authorization") or ""
     scheme, _, token = authorization.partition(" ")
@@ -47,7 +58,7 @@ async def live_socket(scope: Scope, receive: Any, send: Any) -> None:
     hub = Hub.get()
     # Accept first, so a refusal reaches the client as a documented close code.
     await send({"type": "websocket.accept"})
-    if not origin_allowed(scope):
+    if not (origin_allowed(scope) and transport_allowed(scope)):
         await send({"type": "websocket.close", "code": ORIGIN_REFUSED})
         return
     session_key, bearer = _credentials(scope)
