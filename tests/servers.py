@@ -69,7 +69,13 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/ws/v1"
-        self.env = {**os.environ, "ROPETEAM_DATA": str(data), **(env or {})}
+        # Unbuffered: the log file shows each access line as it happens, for tests to read.
+        self.env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "ROPETEAM_DATA": str(data),
+            **(env or {}),
+        }
         if os.environ.get("DATABASE_URL") and fresh:
             self.env["DATABASE_URL"] = fresh_database(os.environ["DATABASE_URL"], suffix)
         self.log = data / f"server-{self.port}.log"

@@ -218,6 +218,8 @@ ENCRYPTION_KEYS_FROM_ENV = bool(env("ROPETEAM_ENCRYPTION_KEYS"))
 # How often an open socket hears each conversation's last seq (docs/protocol.md).
 HEARTBEAT_SECONDS = int(env("ROPETEAM_HEARTBEAT_SECONDS", "25"))
 
+# A password-reset link works once and for at most an hour (Django's default is 3 days).
+PASSWORD_RESET_TIMEOUT = 60 * 60
 INVITATION_TTL_HOURS = int(env("ROPETEAM_INVITATION_TTL_HOURS", "72"))
 # How long an unsent message may wait in a device's outbox before it is shown as not sent.
 OUTBOX_MAX_AGE_HOURS = float(env("ROPETEAM_OUTBOX_MAX_AGE_HOURS", "24"))
@@ -283,6 +285,11 @@ PUSH_ALLOW_LOOPBACK = DEMO or DEBUG
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Django logs each refused request's path ("Not Found: /join/<token>/"): the
+    # secrets in invitation and reset links are taken out first (core/accesslog.py).
+    "filters": {"redact": {"()": "ropeteam.core.accesslog.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("ROPETEAM_LOG_LEVEL", "INFO")},
+    # On the logger too, so Django's own handlers (the debug console) never see the secret.
+    "loggers": {"django.request": {"filters": ["redact"]}},
 }
