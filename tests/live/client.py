@@ -2,7 +2,9 @@
 
 import asyncio
 import json
+import urllib.parse
 import urllib.request
+from http.cookiejar import CookieJar
 from typing import Any
 from uuid import uuid4
 
@@ -137,3 +139,42 @@ def call(base: str, token: str, method: str, path: str, body: Any = None) -> Any
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         raw = response.read()
     return json.loads(raw) if raw else None
+
+
+def browser() -> urllib.request.OpenerDirector:
+    """A client that keeps cookies, like a browser."""
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+
+def _jar(opener: urllib.request.OpenerDirector) -> CookieJar:
+    handlers = opener.handlers  # type: ignore[attr-defined]
+    return next(h.cookiejar for h in handlers if isinstance(h, urllib.request.HTTPCookieProcessor))
+
+
+def sign_in(base: str, username: str, password: str) -> tuple[str, urllib.request.OpenerDirector]:
+    """Sign in through the login form like a browser; the Cookie header and the opener."""
+    opener = browser()
+    jar = _jar(opener)
+    opener.open(f"{base}/login/")
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    form = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": csrf}
+    ).encode()
+    request = urllib.request.Request(  # noqa: S310  a URL of the test server
+        f"{base}/login/", data=form, headers={"Referer": f"{base}/login/"}
+    )
+    opener.open(request)
+    return "; ".join(f"{c.name}={c.value}" for c in jar), opener
+
+
+def post_form(opener: urllib.request.OpenerDirector, url: str, fields: dict[str, str]) -> str:
+    """POST a form the way its page would (the CSRF token read from the opener's cookie); the
+    address the answer ended at."""
+    jars = [
+        h.cookiejar for h in opener.handlers if isinstance(h, urllib.request.HTTPCookieProcessor)
+    ]
+    csrf = next(c.value for c in jars[0] if c.name == "csrftoken")
+    data = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, **fields}).encode()
+    request = urllib.request.Request(url, data=data, headers={"Referer": url})  # noqa: S310
+    with opener.open(request) as response:
+        return str(response.url)

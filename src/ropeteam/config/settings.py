@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ropeteam.web.middleware.NoStoreMiddleware",
+    "ropeteam.web.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -167,7 +168,11 @@ if SECURE_COOKIES:
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 60 * 60 * 12  # one long shift
+# A session ends after this long without a request, and at the latest this long after
+# sign-in (web/middleware.py); its sockets close then too.
+SESSION_IDLE_SECONDS = int(float(env("ROPETEAM_SESSION_IDLE_MINUTES", "240")) * 60)
+SESSION_MAX_SECONDS = int(float(env("ROPETEAM_SESSION_MAX_HOURS", "12")) * 3600)
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
 SECURE_SSL_REDIRECT = env_bool("ROPETEAM_SSL_REDIRECT", default=SECURE_COOKIES)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = 31536000 if SECURE_COOKIES else 0

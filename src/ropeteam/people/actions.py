@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from ropeteam.audit.log import record
 from ropeteam.core.errors import Conflict, InvalidInput, NotFound, parse_choice
-from ropeteam.people import signals
+from ropeteam.people import sessions, signals
 from ropeteam.people.access import active_members, is_active_member, is_org_admin, require
 from ropeteam.people.flow import (
     Grade,
@@ -216,7 +216,8 @@ def create_account(
 def set_account_active(
     *, actor: User, organisation: Organisation, user: User, is_active: bool
 ) -> None:
-    """Deactivate an account (no sign-in, tokens stop working; the record stays) or restore it."""
+    """Deactivate an account (its sessions and tokens end for good; the record stays) or
+    restore it (the person signs in afresh)."""
     in_organisation = user.memberships.filter(team__organisation=organisation).exists()
     if not in_organisation or not is_org_admin(actor, organisation.pk):
         raise NotFound(_("No such account in this organisation."))
@@ -234,7 +235,8 @@ def set_account_active(
             data={"organisation": organisation.pk},
         )
         if not is_active:
-            _narrowed(user.pk)
+            # Deleted, not suspended: restoring the account later revives no session or token.
+            sessions.end_everything(user=user)
 
 
 # --- membership ---------------------------------------------------------------------------

@@ -5,3 +5,8 @@ class PeopleConfig(AppConfig):
     name = "ropeteam.people"
     label = "people"
     verbose_name = "People and teams"
+
+    def ready(self) -> None:
+        from ropeteam.people import sessions  # noqa: PLC0415
+
+        sessions.connect()

@@ -8,9 +8,14 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
+from django.utils import timezone
 
 from ropeteam.conversations.live import store
 from ropeteam.conversations.live.hub import NOT_SIGNED_IN, ORIGIN_REFUSED, Conn, Hub
+from ropeteam.people.sessions import session_ends_at
+
+# A session ended by something that tells nobody (a row deleted by hand) is noticed this late.
+SESSION_RECHECK_SECONDS = 300.0
 
 Scope = dict[str, Any]
 
@@ -71,6 +76,9 @@ async def live_socket(scope: Scope, receive: Any, send: Any) -> None:
     conn = Conn(arrival.user_id, arrival.team_ids)
     hub.attach(conn, arrival, since=since)
     pump = asyncio.create_task(_pump(conn, send))
+    watch = None
+    if bearer is None and session_key:
+        watch = asyncio.create_task(_watch_session(hub, conn, session_key))
     try:
         while True:
             event = await receive()
@@ -82,6 +90,23 @@ async def live_socket(scope: Scope, receive: Any, send: Any) -> None:
     finally:
         hub.detach(conn)
         pump.cancel()
+        if watch is not None:
+            watch.cancel()
+
+
+async def _watch_session(hub: Hub, conn: Conn, session_key: str) -> None:
+    """Close the socket (4401) as its session ends on its own: idle or past its lifetime.
+
+    Sign-out, a new password and deactivation close it at once through the hub; this is for
+    the ends nobody announces. Activity moves the end later, so it is read again each time.
+    """
+    while not conn.closed:
+        ends_at = await hub.read(session_ends_at, session_key, conn.user_id)
+        if ends_at is None:
+            conn.close(NOT_SIGNED_IN)
+            return
+        left = (ends_at - timezone.now()).total_seconds()
+        await asyncio.sleep(min(max(left, 0.0) + 0.05, SESSION_RECHECK_SECONDS))
 
 
 async def _pump(conn: Conn, send: Any) -> None:
