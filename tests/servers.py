@@ -163,3 +163,13 @@ class Server:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
         self.process = None
+
+
+def in_server(server: Server, code: str) -> str:
+    """Run Python with a demo server's settings and database (a command-line change); its
+    output."""
+    script = f"from ropeteam.cli import _django; _django(demo=True)\n{code}"
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=server.env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()

@@ -146,7 +146,7 @@ def browser() -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
 
 
-def _jar(opener: urllib.request.OpenerDirector) -> CookieJar:
+def cookie_jar(opener: urllib.request.OpenerDirector) -> CookieJar:
     handlers = opener.handlers  # type: ignore[attr-defined]
     return next(h.cookiejar for h in handlers if isinstance(h, urllib.request.HTTPCookieProcessor))
 
@@ -154,7 +154,7 @@ def _jar(opener: urllib.request.OpenerDirector) -> CookieJar:
 def sign_in(base: str, username: str, password: str) -> tuple[str, urllib.request.OpenerDirector]:
     """Sign in through the login form like a browser; the Cookie header and the opener."""
     opener = browser()
-    jar = _jar(opener)
+    jar = cookie_jar(opener)
     opener.open(f"{base}/login/")
     csrf = next(c.value for c in jar if c.name == "csrftoken")
     form = urllib.parse.urlencode(

@@ -7,8 +7,6 @@ ended: the socket must close without showing it.
 """
 
 import asyncio
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from uuid import uuid4
@@ -17,19 +15,10 @@ import pytest
 
 from tests.live.client import Socket, browser, post_form, sign_in
 from tests.live.conftest import Live
-from tests.servers import Server
+from tests.servers import Server, in_server
 
 pytestmark = pytest.mark.timeout(120)
 PASSWORD = "hold-the-rope-together"
-
-
-def in_server(server: Server, code: str) -> str:
-    """Run Python with the server's settings and database (a command-line change)."""
-    script = f"from ropeteam.cli import _django; _django(demo=True)\n{code}"
-    done = subprocess.run(
-        [sys.executable, "-c", script], env=server.env, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
 
 
 def set_password(server: Server, username: str, password: str) -> None:

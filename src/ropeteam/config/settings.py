@@ -173,6 +173,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_IDLE_SECONDS = int(float(env("ROPETEAM_SESSION_IDLE_MINUTES", "240")) * 60)
 SESSION_MAX_SECONDS = int(float(env("ROPETEAM_SESSION_MAX_HOURS", "12")) * 3600)
 SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
+# The first hold after too many failed sign-ins; each further one doubles, up to 15 minutes
+# (people/signin.py).
+SIGNIN_DELAY_SECONDS = int(env("ROPETEAM_SIGNIN_DELAY_SECONDS", "60"))
 SECURE_SSL_REDIRECT = env_bool("ROPETEAM_SSL_REDIRECT", default=SECURE_COOKIES)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = 31536000 if SECURE_COOKIES else 0

@@ -24,6 +24,7 @@ from ropeteam.audit.log import record
 from ropeteam.audit.models import AuditEntry
 from ropeteam.core.errors import RopeteamError
 from ropeteam.people import actions as people_actions
+from ropeteam.people.auth import AdminSignInForm
 from ropeteam.people.models import (
     DutyShift,
     Invitation,
@@ -34,6 +35,9 @@ from ropeteam.people.models import (
     Team,
     User,
 )
+
+# The admin's sign-in page is a door for guessing too: held back like the app's.
+admin.site.login_form = AdminSignInForm
 
 
 def administered(request: HttpRequest) -> list[int]:

@@ -212,3 +212,19 @@ class AccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class SignInThrottle(models.Model):
+    """Failed sign-ins for one account or one address, and how long it is held back
+    (`people/signin.py`). In the database, so every server process sees the same counts."""
+
+    key = models.CharField(max_length=200, unique=True)  # "account:<id>" or "address:<ip>"
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    # How many holds in a row: each doubles the next, up to the cap.
+    holds = models.PositiveIntegerField(default=0)
+    held_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.key

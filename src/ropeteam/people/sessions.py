@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import F
@@ -83,5 +84,23 @@ def session_ends_at(session_key: str, user_id: int) -> datetime | None:
     return ends_at
 
 
+def _address(request: Any) -> str:
+    return str(request.META.get("REMOTE_ADDR", "")) if request is not None else ""
+
+
+def _signed_in(sender: Any, *, request: Any, user: User, **kwargs: Any) -> None:
+    with transaction.atomic():
+        record(actor=user, action="account.signed_in", data={"address": _address(request)})
+
+
+def _signed_out(sender: Any, *, request: Any, user: User | None, **kwargs: Any) -> None:
+    if user is None:
+        return
+    with transaction.atomic():
+        record(actor=user, action="account.signed_out", data={"address": _address(request)})
+
+
 def connect() -> None:
+    user_logged_in.connect(_signed_in, dispatch_uid="people-signed-in")
+    user_logged_out.connect(_signed_out, dispatch_uid="people-signed-out")
     post_save.connect(_saved, sender=User, dispatch_uid="people-password-replaced")
