@@ -33,6 +33,7 @@ def production_env(name: str) -> dict[str, str]:
         "ROPETEAM_ENCRYPTION_KEYS": f"{name}:{key}",
         "ROPETEAM_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "ROPETEAM_SSL_REDIRECT": "0",
+        "ROPETEAM_BEHIND_PROXY": "1",
         "ROPETEAM_VAPID_PRIVATE_KEY": vapid_private,
         "ROPETEAM_VAPID_SUBJECT": "mailto:ops@example.org",
         "ROPETEAM_BASE_URL": "https://ropeteam.example.org",
@@ -68,7 +69,13 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/ws/v1"
-        self.env = {**os.environ, "ROPETEAM_DATA": str(data), **(env or {})}
+        # Unbuffered: the log file shows each access line as it happens, for tests to read.
+        self.env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "ROPETEAM_DATA": str(data),
+            **(env or {}),
+        }
         if os.environ.get("DATABASE_URL") and fresh:
             self.env["DATABASE_URL"] = fresh_database(os.environ["DATABASE_URL"], suffix)
         self.log = data / f"server-{self.port}.log"
@@ -156,3 +163,13 @@ class Server:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
         self.process = None
+
+
+def in_server(server: Server, code: str) -> str:
+    """Run Python with a demo server's settings and database (a command-line change); its
+    output."""
+    script = f"from ropeteam.cli import _django; _django(demo=True)\n{code}"
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=server.env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()

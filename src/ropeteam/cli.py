@@ -100,6 +100,7 @@ def _exit(signum: int, frame: FrameType | None) -> None:
 def _serve(*, host: str, port: int, worker: bool) -> int:
     import uvicorn  # noqa: PLC0415
 
+    from ropeteam.core.accesslog import uvicorn_log_config  # noqa: PLC0415
     from ropeteam.escalation.supervisor import Supervisor  # noqa: PLC0415
 
     # The embedded worker is a child process (the task runner installs its own signal
@@ -117,6 +118,7 @@ def _serve(*, host: str, port: int, worker: bool) -> int:
             port=port,
             lifespan="off",
             log_level="info",
+            log_config=uvicorn_log_config(),  # invitation and reset tokens kept out
             proxy_headers=True,
             ws_max_size=64 * 1024,  # larger frames close with 1009 (docs/protocol.md)
             # Frames are small; a deflate context costs each socket hundreds of KiB and CPU.

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from ropeteam.people import actions as people
@@ -111,7 +112,7 @@ def test_a_session_post_with_the_csrf_token_is_accepted(world: World) -> None:
     browser.force_login(world.sam)
     # What the web page does: send back in a header the value of the csrftoken cookie.
     csrf_cookie = "a" * 32
-    browser.cookies["csrftoken"] = csrf_cookie
+    browser.cookies[settings.CSRF_COOKIE_NAME] = csrf_cookie
 
     response = _post_token(browser, HTTP_X_CSRFTOKEN=csrf_cookie)
 

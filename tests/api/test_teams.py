@@ -171,7 +171,9 @@ def test_an_account_outside_the_organisation_cannot_be_deactivated(
     assert stranger.is_active
 
 
-def test_a_restored_account_can_use_the_api_again(world: World, api: Callable[[str], Api]) -> None:
+def test_a_restored_account_needs_a_new_token_the_old_one_stays_deleted(
+    world: World, api: Callable[[str], Api]
+) -> None:
     sams_phone = api("sam")
     url = f"/organisations/{world.organisation.pk}/accounts/{world.sam.pk}"
     api("admin").patch(url, {"is_active": False})
@@ -179,5 +181,6 @@ def test_a_restored_account_can_use_the_api_again(world: World, api: Callable[[s
     response = api("admin").patch(url, {"is_active": True})
 
     assert response.json() == {"id": world.sam.pk, "username": "sam", "is_active": True}
-    assert sams_phone.get("/me").status_code == 200
+    assert sams_phone.get("/me").status_code == 401
+    assert api("sam").get("/me").status_code == 200
     assert [e.action for e in audit_entries("account.activated")] == ["account.activated"]

@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Page, Response, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-PASSWORD = "ropeteam-demo"
+PASSWORD = "hold-the-rope-together"
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 CHROMIUM_ARGS = [

@@ -2,7 +2,9 @@
 
 import asyncio
 import json
+import urllib.parse
 import urllib.request
+from http.cookiejar import CookieJar
 from typing import Any
 from uuid import uuid4
 
@@ -29,8 +31,13 @@ class Socket:
         token: str | None = None,
         cookie: str | None = None,
         origin: str | None = None,
+        forwarded_proto: str | None = "https",
     ) -> "Socket":
         headers = {}
+        if forwarded_proto is not None:
+            # What the TLS-ending balancer in front of a production instance adds; a demo
+            # server takes plain ws:// anyway.
+            headers["X-Forwarded-Proto"] = forwarded_proto
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         if cookie is not None:
@@ -106,6 +113,17 @@ class Socket:
         except websockets.ConnectionClosed as closed:
             return closed.rcvd.code if closed.rcvd else None
 
+    async def frames_until_close(
+        self, timeout: float = 5
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """Every frame (background ones included) until the server closes; and the code."""
+        got: list[dict[str, Any]] = []
+        try:
+            while True:
+                got.append(json.loads(await asyncio.wait_for(self.ws.recv(), timeout)))
+        except websockets.ConnectionClosed as closed:
+            return got, closed.rcvd.code if closed.rcvd else None
+
     async def close(self) -> None:
         await self.ws.close()
 
@@ -121,3 +139,42 @@ def call(base: str, token: str, method: str, path: str, body: Any = None) -> Any
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         raw = response.read()
     return json.loads(raw) if raw else None
+
+
+def browser() -> urllib.request.OpenerDirector:
+    """A client that keeps cookies, like a browser."""
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+
+def cookie_jar(opener: urllib.request.OpenerDirector) -> CookieJar:
+    handlers = opener.handlers  # type: ignore[attr-defined]
+    return next(h.cookiejar for h in handlers if isinstance(h, urllib.request.HTTPCookieProcessor))
+
+
+def sign_in(base: str, username: str, password: str) -> tuple[str, urllib.request.OpenerDirector]:
+    """Sign in through the login form like a browser; the Cookie header and the opener."""
+    opener = browser()
+    jar = cookie_jar(opener)
+    opener.open(f"{base}/login/")
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    form = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": csrf}
+    ).encode()
+    request = urllib.request.Request(  # noqa: S310  a URL of the test server
+        f"{base}/login/", data=form, headers={"Referer": f"{base}/login/"}
+    )
+    opener.open(request)
+    return "; ".join(f"{c.name}={c.value}" for c in jar), opener
+
+
+def post_form(opener: urllib.request.OpenerDirector, url: str, fields: dict[str, str]) -> str:
+    """POST a form the way its page would (the CSRF token read from the opener's cookie); the
+    address the answer ended at."""
+    jars = [
+        h.cookiejar for h in opener.handlers if isinstance(h, urllib.request.HTTPCookieProcessor)
+    ]
+    csrf = next(c.value for c in jars[0] if c.name == "csrftoken")
+    data = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, **fields}).encode()
+    request = urllib.request.Request(url, data=data, headers={"Referer": url})  # noqa: S310
+    with opener.open(request) as response:
+        return str(response.url)

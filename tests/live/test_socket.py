@@ -328,7 +328,7 @@ def _signed_in_cookie(live: Live, username: str) -> tuple[str, urllib.request.Op
     opener.open(f"{live.server.url}/login/")
     csrf = next(c.value for c in jar if c.name == "csrftoken")
     form = urllib.parse.urlencode(
-        {"username": username, "password": "ropeteam-demo", "csrfmiddlewaretoken": csrf}
+        {"username": username, "password": "hold-the-rope-together", "csrfmiddlewaretoken": csrf}
     ).encode()
     request = urllib.request.Request(  # noqa: S310  a URL of the test server
         f"{live.server.url}/login/", data=form, headers={"Referer": f"{live.server.url}/login/"}
@@ -472,6 +472,7 @@ def test_deactivating_an_account_closes_its_sockets_within_two_seconds(live: Liv
             assert await again.close_code() == 4401
         finally:
             live.api("admin", "PATCH", path, {"is_active": True})
+            live.tokens.pop("dee")  # deleted with the deactivation, not revived
 
     run(scenario())
 
@@ -495,6 +496,8 @@ def test_deactivating_an_account_in_the_admin_closes_its_sockets_within_two_seco
             assert await dee.close_code(timeout=2) == 4410
         finally:
             post({"is_active": "on"})
+        old_token = live.tokens.pop("dee")  # deleted with the deactivation, not revived
+        assert await (await Socket.open(live.url, token=old_token)).close_code() == 4401
         again = await Socket.join(live.url, live.token("dee"))
         await again.close()
 

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ropeteam.web.middleware.NoStoreMiddleware",
+    "ropeteam.web.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -134,9 +136,14 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "ropeteam.people.passwords.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "ropeteam.people.passwords.ContextWordsValidator"},
 ]
 
 LANGUAGE_CODE = "en-gb"
@@ -156,9 +163,21 @@ WHITENOISE_AUTOREFRESH = DEBUG
 SECURE_COOKIES = not (DEMO or DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
+if SECURE_COOKIES:
+    # `__Host-` cookies are refused by browsers unless Secure, for path / and with no
+    # Domain: a sibling subdomain or a plain-HTTP page cannot plant or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 60 * 60 * 12  # one long shift
+# A session ends after this long without a request, and at the latest this long after
+# sign-in (web/middleware.py); its sockets close then too.
+SESSION_IDLE_SECONDS = int(float(env("ROPETEAM_SESSION_IDLE_MINUTES", "240")) * 60)
+SESSION_MAX_SECONDS = int(float(env("ROPETEAM_SESSION_MAX_HOURS", "12")) * 3600)
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
+# The first hold after too many failed sign-ins; each further one doubles, up to 15 minutes
+# (people/signin.py).
+SIGNIN_DELAY_SECONDS = int(env("ROPETEAM_SIGNIN_DELAY_SECONDS", "60"))
 SECURE_SSL_REDIRECT = env_bool("ROPETEAM_SSL_REDIRECT", default=SECURE_COOKIES)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = 31536000 if SECURE_COOKIES else 0
@@ -218,6 +237,8 @@ AUDIT_HEAD_FILE = Path(env("ROPETEAM_AUDIT_HEAD") or DATA_DIR / "audit-head.json
 # How often an open socket hears each conversation's last seq (docs/protocol.md).
 HEARTBEAT_SECONDS = int(env("ROPETEAM_HEARTBEAT_SECONDS", "25"))
 
+# A password-reset link works once and for at most an hour (Django's default is 3 days).
+PASSWORD_RESET_TIMEOUT = 60 * 60
 INVITATION_TTL_HOURS = int(env("ROPETEAM_INVITATION_TTL_HOURS", "72"))
 # How long an unsent message may wait in a device's outbox before it is shown as not sent.
 OUTBOX_MAX_AGE_HOURS = float(env("ROPETEAM_OUTBOX_MAX_AGE_HOURS", "24"))
@@ -283,6 +304,11 @@ PUSH_ALLOW_LOOPBACK = DEMO or DEBUG
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Django logs each refused request's path ("Not Found: /join/<token>/"): the
+    # secrets in invitation and reset links are taken out first (core/accesslog.py).
+    "filters": {"redact": {"()": "ropeteam.core.accesslog.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("ROPETEAM_LOG_LEVEL", "INFO")},
+    # On the logger too, so Django's own handlers (the debug console) never see the secret.
+    "loggers": {"django.request": {"filters": ["redact"]}},
 }

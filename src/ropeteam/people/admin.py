@@ -25,6 +25,7 @@ from ropeteam.audit.log import record
 from ropeteam.audit.models import AuditEntry, Auditor
 from ropeteam.core.errors import RopeteamError
 from ropeteam.people import actions as people_actions
+from ropeteam.people.auth import AdminSignInForm
 from ropeteam.people.models import (
     DutyShift,
     Invitation,
@@ -35,6 +36,9 @@ from ropeteam.people.models import (
     Team,
     User,
 )
+
+# The admin's sign-in page is a door for guessing too: held back like the app's.
+admin.site.login_form = AdminSignInForm
 
 
 def administered(request: HttpRequest) -> list[int]:

@@ -1,10 +1,19 @@
-"""How the API knows who is asking: a personal access token, or the web session with CSRF."""
+"""How the API knows who is asking (a personal access token, or the web session with CSRF),
+and the sign-in forms, which hold back guessing."""
 
+import math
+from datetime import datetime
 from typing import Any
 
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import ngettext
 from ninja.security import HttpBearer, SessionAuth
 
+from ropeteam.people import signin
 from ropeteam.people.actions import authenticate_token
 from ropeteam.people.models import User
 
@@ -33,3 +42,45 @@ def actor(request: HttpRequest) -> User:
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User)  # noqa: S101  ninja only calls views after auth succeeded
     return user
+
+
+def _held_message(until: datetime) -> str:
+    minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
+    return ngettext(
+        "Too many failed sign-ins. Try again at %(time)s (in %(minutes)d minute).",
+        "Too many failed sign-ins. Try again at %(time)s (in %(minutes)d minutes).",
+        minutes,
+    ) % {"time": timezone.localtime(until).strftime("%H:%M"), "minutes": minutes}
+
+
+class HeldBack:
+    """Sign-in forms' guard against guessing (`people/signin.py`): a held-back attempt is
+    refused before its password is checked; a wrong one is counted; all are audited."""
+
+    request: HttpRequest | None
+    cleaned_data: dict[str, Any]
+
+    def clean(self) -> dict[str, Any]:
+        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        attempt = signin.attempt(username=self.cleaned_data.get("username") or "", address=address)
+        until = signin.held_until(attempt)
+        if until is not None:
+            signin.refused(attempt, until=until)
+            raise ValidationError(_held_message(until), code="held_back")
+        try:
+            cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]
+        except ValidationError:
+            until = signin.failed(attempt)
+            if until is not None:
+                raise ValidationError(_held_message(until), code="held_back") from None
+            raise
+        signin.succeeded(attempt)
+        return cleaned
+
+
+class SignInForm(HeldBack, AuthenticationForm):
+    pass
+
+
+class AdminSignInForm(HeldBack, AdminAuthenticationForm):
+    pass

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F, Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from ropeteam.people.flow import Grade, Role, Status
@@ -58,10 +59,20 @@ class User(AbstractUser):
     )
     availability_until = models.DateTimeField(_("until"), null=True, blank=True)
     availability_set_at = models.DateTimeField(null=True, blank=True)
+    # Raised to end every session of the person (deactivation): a session is valid only
+    # while its stored hash matches, so restoring the account later revives none of them.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     @property
     def name(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django keeps a session only while this hash (of the password hash) is unchanged,
+        # so a new password already ends the others; the epoch ends them all without one.
+        key_salt = "ropeteam.people.User.get_session_auth_hash"
+        value = f"{self.password}:{self.session_epoch}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
 
 class OrganisationAdmin(models.Model):
@@ -201,3 +212,19 @@ class AccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class SignInThrottle(models.Model):
+    """Failed sign-ins for one account or one address, and how long it is held back
+    (`people/signin.py`). In the database, so every server process sees the same counts."""
+
+    key = models.CharField(max_length=200, unique=True)  # "account:<id>" or "address:<ip>"
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    # How many holds in a row: each doubles the next, up to the cap.
+    holds = models.PositiveIntegerField(default=0)
+    held_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.key

@@ -14,6 +14,7 @@ from typing import Any
 
 from ropeteam.conversations.live import frames, replay, standing, store
 from ropeteam.conversations.live.frames import FrameError
+from ropeteam.people import sessions
 from ropeteam.realtime import outbox
 from ropeteam.realtime.conn import Conn
 from ropeteam.realtime.events import Audience, dump
@@ -40,6 +41,7 @@ class Messaging:
     """The domain the hub hands frames to (`realtime.hub.Domain`)."""
 
     authenticate = staticmethod(standing.authenticate)
+    session_ends_at = staticmethod(sessions.session_ends_at)
     arrive = staticmethod(standing.arrive)
     standings = staticmethod(standing.standings)
 

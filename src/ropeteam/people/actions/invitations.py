@@ -80,8 +80,14 @@ def accept_invitation(
             is None
         ):
             raise NotFound(_("This invitation link has expired or was already used."))
+        team = invitation.team
         user = create_account(
-            actor=None, username=username, display_name=display_name, password=password, phone=phone
+            actor=None,
+            username=username,
+            display_name=display_name,
+            password=password,
+            phone=phone,
+            joining=(team.name, team.organisation.name),
         )
         membership = Membership.objects.create(
             team=invitation.team,

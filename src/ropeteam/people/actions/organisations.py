@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 
 from ropeteam.audit.log import record
 from ropeteam.core.errors import Conflict, InvalidInput, NotFound
+from ropeteam.people import sessions
 from ropeteam.people.access import is_org_admin
-from ropeteam.people.actions._common import _narrowed
 from ropeteam.people.models import Membership, Organisation, OrganisationAdmin, Team, User
+from ropeteam.people.passwords import JOINING_ATTRIBUTE
 
 MAX_OUT_OF_HOURS_CONTACT = 200  # Organisation.out_of_hours_contact's max_length
 
@@ -139,8 +140,12 @@ def create_account(
     password: str | None,
     email: str = "",
     phone: str = "",
+    joining: tuple[str, ...] = (),
 ) -> User:
-    """A new person who can sign in; without a password they cannot until one is set."""
+    """A new person who can sign in; without a password they cannot until one is set.
+
+    `joining` names the team and organisation they are joining, words their password must
+    not contain (they have no membership yet to read them from)."""
     username = username.strip()
     if not username:
         raise InvalidInput(_("Choose a username."), field="username")
@@ -152,6 +157,7 @@ def create_account(
     if password is None:
         user.set_unusable_password()
     else:
+        setattr(user, JOINING_ATTRIBUTE, joining)
         try:
             validate_password(password, user)
         except ValidationError as error:
@@ -166,7 +172,8 @@ def create_account(
 def set_account_active(
     *, actor: User, organisation: Organisation, user: User, is_active: bool
 ) -> None:
-    """Deactivate an account (no sign-in, tokens stop working; the record stays) or restore it."""
+    """Deactivate an account (its sessions and tokens end for good; the record stays) or
+    restore it (the person signs in afresh)."""
     in_organisation = user.memberships.filter(team__organisation=organisation).exists()
     if not in_organisation or not is_org_admin(actor, organisation.pk):
         raise NotFound(_("No such account in this organisation."))
@@ -184,4 +191,5 @@ def set_account_active(
             data={"organisation": organisation.pk},
         )
         if not is_active:
-            _narrowed(user.pk)
+            # Deleted, not suspended: restoring the account later revives no session or token.
+            sessions.end_everything(user=user)

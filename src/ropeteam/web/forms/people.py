@@ -106,6 +106,10 @@ class JoinForm(forms.Form):
     password = forms.CharField(
         label=_("Password"),
         strip=False,
+        help_text=_(
+            "At least 12 characters. Not a common password, and not your name, username, "
+            "team or organisation. A few unrelated words make a good one."
+        ),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password_again = forms.CharField(

@@ -1,0 +1,109 @@
+"""Ending a person's sessions, tokens and sockets when their password or account changes.
+
+A session is valid while the hash stored in it matches the person's (`User.
+_get_session_auth_hash`: the password hash and `session_epoch`): a new password ends every
+other session by itself, and raising the epoch ends them all. API tokens are deleted, not
+suspended, so restoring an account brings back nothing. Open sockets are closed by an
+`AccessNarrowed` event once the change commits; a device whose session still stands
+reconnects and is authorised afresh.
+"""
+
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.db.models import F
+from django.db.models.signals import post_save
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from ropeteam.audit.log import record
+from ropeteam.people.events import AccessNarrowed
+from ropeteam.people.models import AccessToken, User
+from ropeteam.realtime.publish import publish_on_commit
+
+
+def _closed_sockets(user_id: int) -> None:
+    publish_on_commit(AccessNarrowed(user_id=user_id))
+
+
+def _delete_tokens(user: User) -> int:
+    deleted, _by_model = AccessToken.objects.filter(user=user).delete()
+    return deleted
+
+
+def end_everything(*, user: User) -> None:
+    """End every session, token and socket of the person (deactivation); call in a transaction."""
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    record(
+        actor=None,
+        action="account.sessions_ended",
+        target=user,
+        data={"tokens_deleted": _delete_tokens(user)},
+    )
+    _closed_sockets(user.pk)
+
+
+def password_replaced(*, user: User) -> None:
+    """A new password (reset link, break-glass admin, command line): tokens and sockets end."""
+    with transaction.atomic():
+        record(
+            actor=None,
+            action="account.password_changed",
+            target=user,
+            data={"tokens_deleted": _delete_tokens(user)},
+        )
+        _closed_sockets(user.pk)
+
+
+def _saved(sender: Any, *, instance: User, created: bool, **kwargs: Any) -> None:
+    # Django's AbstractBaseUser.save() keeps the new raw password in `_password` until
+    # after the save: a saved existing user with one has just had their password replaced,
+    # whichever form or command did it.
+    if not created and getattr(instance, "_password", None) is not None:
+        password_replaced(user=instance)
+
+
+def session_ends_at(session_key: str, user_id: int) -> datetime | None:
+    """When this session of this person will end (idle or absolute limit, whichever is
+    sooner), or None if it has ended. Reads the database session store's row."""
+    store = import_string(settings.SESSION_ENGINE).SessionStore(session_key)
+    user = get_user(SimpleNamespace(session=store))  # type: ignore[arg-type]
+    if not (isinstance(user, User) and user.is_active and user.pk == user_id):
+        return None
+    ends_at: datetime | None = (
+        Session.objects.filter(session_key=session_key, expire_date__gt=timezone.now())
+        .values_list("expire_date", flat=True)
+        .first()
+    )
+    return ends_at
+
+
+def _address(request: Any) -> str:
+    return str(request.META.get("REMOTE_ADDR", "")) if request is not None else ""
+
+
+def _signed_in(sender: Any, *, request: Any, user: User, **kwargs: Any) -> None:
+    with transaction.atomic():
+        record(actor=user, action="account.signed_in", data={"address": _address(request)})
+
+
+def _signed_out(sender: Any, *, request: Any, user: User | None, **kwargs: Any) -> None:
+    if user is None:
+        return
+    with transaction.atomic():
+        record(actor=user, action="account.signed_out", data={"address": _address(request)})
+        # Every socket of the person closes; devices whose session still stands reconnect.
+        _closed_sockets(user.pk)
+
+
+def connect() -> None:
+    user_logged_in.connect(_signed_in, dispatch_uid="people-signed-in")
+    user_logged_out.connect(_signed_out, dispatch_uid="people-signed-out")
+    post_save.connect(_saved, sender=User, dispatch_uid="people-password-replaced")

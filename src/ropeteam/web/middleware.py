@@ -1,0 +1,67 @@
+"""What every answer to a signed-in person carries: no-store, and a session kept in limits."""
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.http import HttpRequest, HttpResponse
+
+NO_STORE = "no-store"
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on everything answered to a signed-in person or a token.
+
+    Their pages and API answers hold names, cases and messages: no browser cache, shared
+    computer's back button or proxy may keep a copy after they sign out. Static files are
+    answered before this middleware runs and keep their long caching.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Read before the view: signing out makes the person anonymous, and the page that
+        # answers it still came from a session.
+        personal = "HTTP_AUTHORIZATION" in request.META or request.user.is_authenticated
+        response = self.get_response(request)
+        if personal or request.user.is_authenticated:
+            response["Cache-Control"] = NO_STORE
+        return response
+
+
+STARTED_KEY = "_ropeteam_started"
+SEEN_KEY = "_ropeteam_seen"
+# The session row is written at most this often: the idle limit is then kept to within a
+# minute (early, never late), and a busy page does not write on every request.
+TOUCH_EVERY_SECONDS = 60
+
+
+def keep_in_limits(session: SessionBase, *, now: int) -> None:
+    """Set the session to end after the idle time from now, but never past its absolute
+    lifetime from sign-in. The session store refuses a session past its expiry."""
+    started = int(session.setdefault(STARTED_KEY, now))
+    if now - int(session.get(SEEN_KEY, 0)) < TOUCH_EVERY_SECONDS:
+        return
+    session[SEEN_KEY] = now
+    ends = min(now + settings.SESSION_IDLE_SECONDS, started + settings.SESSION_MAX_SECONDS)
+    # An instant, not a number of seconds: Django counts seconds from each save, so a view
+    # that writes the session later would otherwise carry it past its end.
+    session.set_expiry(datetime.fromtimestamp(ends, tz=UTC))
+
+
+class SessionLimitsMiddleware:
+    """Idle timeout and absolute lifetime (ROPETEAM_SESSION_IDLE_MINUTES, _MAX_HOURS)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # After the view, so the sign-in request itself starts the clock; a sign-out has
+        # flushed the session and left nobody signed in.
+        if request.user.is_authenticated and hasattr(request, "session"):
+            keep_in_limits(request.session, now=int(time.time()))
+        return response
