@@ -31,6 +31,7 @@ def production_env(name: str) -> dict[str, str]:
     return {
         "ROPETEAM_SECRET_KEY": base64.urlsafe_b64encode(os.urandom(48)).decode(),
         "ROPETEAM_ENCRYPTION_KEYS": f"{name}:{key}",
+        "ROPETEAM_AUDIT_KEYS": f"{name}:{base64.urlsafe_b64encode(os.urandom(32)).decode()}",
         "ROPETEAM_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "ROPETEAM_SSL_REDIRECT": "0",
         "ROPETEAM_BEHIND_PROXY": "1",
