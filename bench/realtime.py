@@ -213,6 +213,7 @@ def server_env(data: Path, database_url: str | None, redis_url: str | None) -> d
         ROPETEAM_DATA=str(data),
         ROPETEAM_SECRET_KEY=secrets.token_urlsafe(64),
         ROPETEAM_ENCRYPTION_KEYS="bench:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        ROPETEAM_AUDIT_KEYS="bench:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
         ROPETEAM_ALLOWED_HOSTS="127.0.0.1,localhost",
         # Plain HTTP on loopback, as behind a TLS-ending load balancer.
         ROPETEAM_SSL_REDIRECT="0",
