@@ -137,6 +137,7 @@ def test_a_list_page_has_a_query_budget(world: World) -> None:
             assert client.get(f"/api/v1/teams/{world.northside.pk}/cases").status_code == 200
         return len(captured)
 
+    reads()  # the first request of a session also records when it was last used
     before = reads()
     for i in range(5):
         case_actions.open_case(
