@@ -44,6 +44,7 @@ import websockets
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.realtime import (
+    BALANCER,
     CpuWatch,
     Servers,
     distribution,
@@ -91,7 +92,7 @@ class Online:
         await asyncio.sleep(1)  # the arrivals' presence frames die down
 
     async def _listen(self, url: str, user: Json, ready: asyncio.Semaphore) -> None:
-        headers = {"Authorization": f"Bearer {user['token']}"}
+        headers = {**BALANCER, "Authorization": f"Bearer {user['token']}"}
         async with websockets.connect(url, additional_headers=headers) as socket:
             ready.release()
             async for raw in socket:

@@ -53,6 +53,8 @@ import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
 ROOT = Path(__file__).resolve().parent.parent
+# What the TLS-ending balancer in front of the servers adds to every request.
+BALANCER = {"X-Forwarded-Proto": "https"}
 GROUP = 5  # people per conversation
 TICKS = os.sysconf("SC_CLK_TCK")
 MAX_STEPS = "250,500,1000,1500,2000,2500,3000,4000,5000,6000"
@@ -215,8 +217,10 @@ def server_env(data: Path, database_url: str | None, redis_url: str | None) -> d
         ROPETEAM_ENCRYPTION_KEYS="bench:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
         ROPETEAM_AUDIT_KEYS="bench:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
         ROPETEAM_ALLOWED_HOSTS="127.0.0.1,localhost",
-        # Plain HTTP on loopback, as behind a TLS-ending load balancer.
+        # Plain HTTP on loopback, as behind a TLS-ending load balancer (whose
+        # X-Forwarded-Proto the clients send: production refuses plain ws:// otherwise).
         ROPETEAM_SSL_REDIRECT="0",
+        ROPETEAM_BEHIND_PROXY="1",
         ROPETEAM_VAPID_PRIVATE_KEY=_vapid_key(),
         ROPETEAM_VAPID_SUBJECT="mailto:bench@example.org",
         ROPETEAM_BASE_URL="https://ropeteam.example.org",
@@ -426,7 +430,7 @@ class Generator:
                 try:
                     ws = await connect(
                         client.url,
-                        additional_headers={"Authorization": f"Bearer {client.token}"},
+                        additional_headers={**BALANCER, "Authorization": f"Bearer {client.token}"},
                         compression="deflate" if self.compression else None,
                         max_size=None,
                         open_timeout=120,

@@ -28,6 +28,7 @@ import websockets
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.realtime import (
+    BALANCER,
     CpuWatch,
     Servers,
     distribution,
@@ -70,7 +71,7 @@ async def _measure(args: argparse.Namespace, servers: Servers) -> Json:
 
     async def listen(index: int, user: Json) -> None:
         url = servers.urls[index % len(servers.urls)]
-        headers = {"Authorization": f"Bearer {user['token']}"}
+        headers = {**BALANCER, "Authorization": f"Bearer {user['token']}"}
         async with websockets.connect(url, additional_headers=headers) as socket:
             ready.release()
             async for raw in socket:
