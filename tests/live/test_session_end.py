@@ -13,6 +13,7 @@ from uuid import uuid4
 
 import pytest
 
+from ropeteam.realtime.relay import OUTBOX_POLL
 from tests.live.client import Socket, browser, post_form, sign_in
 from tests.live.conftest import Live
 from tests.servers import Server, in_server
@@ -124,7 +125,10 @@ def test_a_password_set_on_the_command_line_closes_sockets_and_deletes_tokens(
         by_token = await Socket.join(live.url, token)
         restore_password.append("sam")
         await asyncio.to_thread(set_password, live.server, "sam", "changed by the break glass")
-        # Another process: the change reaches this server through the database.
+        # Another process: the change reaches this server through the database, which the
+        # server reads every OUTBOX_POLL seconds (docs/security.md). A message sent within
+        # that window could still arrive; one sent after it must not.
+        await asyncio.sleep(2 * OUTBOX_POLL)
         code, took = await closes_showing_nothing(by_session, live, conversation)
         assert (code, took < 2) == (4410, True)
         assert await by_token.close_code(timeout=2) == 4410
