@@ -1,5 +1,7 @@
 """The raiser asks again: the next level, or a second challenge."""
 
+from collections.abc import Callable
+
 from django.db import transaction
 
 from ropeteam.audit.log import record
@@ -21,40 +23,30 @@ from ropeteam.people.models import User
 
 def step_up(*, actor: User, concern: Concern, statement: Statement) -> Concern:
     """The raiser is not satisfied: the next level, with what is said now, keeping the rest."""
-    statement = statement.cleaned(first=False)
-    with transaction.atomic():
-        row, before = _locked(concern)
-        try:
-            after = flow.step_up(before, by=actor.pk)
-        except Refused as error:
-            raise _refused(error) from None
-        return _again(
-            row,
-            before=before,
-            after=after,
-            actor=actor,
-            statement=statement,
-            kind=Entry.Kind.STEPPED_UP,
-        )
+    return _press(actor, concern, statement, flow.step_up, Entry.Kind.STEPPED_UP)
 
 
 def challenge_again(*, actor: User, concern: Concern, statement: Statement) -> Concern:
     """At Challenge, challenge once more: the second challenge takes it to the lead."""
+    return _press(actor, concern, statement, flow.challenge_again, Entry.Kind.CHALLENGED)
+
+
+def _press(
+    actor: User,
+    concern: Concern,
+    statement: Statement,
+    move: Callable[..., flow.Concern],
+    kind: Entry.Kind,
+) -> Concern:
+    """The raiser presses on (`move` is the flow's rule for how): locked, checked, written."""
     statement = statement.cleaned(first=False)
     with transaction.atomic():
         row, before = _locked(concern)
         try:
-            after = flow.challenge_again(before, by=actor.pk)
+            after = move(before, by=actor.pk)
         except Refused as error:
             raise _refused(error) from None
-        return _again(
-            row,
-            before=before,
-            after=after,
-            actor=actor,
-            statement=statement,
-            kind=Entry.Kind.CHALLENGED,
-        )
+        return _again(row, before=before, after=after, actor=actor, statement=statement, kind=kind)
 
 
 def _again(
