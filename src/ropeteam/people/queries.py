@@ -202,12 +202,3 @@ def user_id_in_teams(username: str, team_ids: Iterable[int]) -> int | None:
         .values_list("user_id", flat=True)
         .first()
     )
-
-
-def member_ids_of_teams(team_ids: Iterable[int]) -> list[int]:
-    """Everyone who is or was in these teams."""
-    return list(
-        Membership.objects.filter(team_id__in=list(team_ids))
-        .values_list("user_id", flat=True)
-        .distinct()
-    )

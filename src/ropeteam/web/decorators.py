@@ -8,7 +8,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from ropeteam.audit.log import record_refusal
 from ropeteam.core.errors import Forbidden, NotFound
 from ropeteam.people.access import access_team
 from ropeteam.people.flow import Permission
@@ -28,13 +27,6 @@ def refusals(
         try:
             return view(request, *args, **kwargs)
         except (NotFound, Forbidden) as error:
-            if isinstance(request.user, User):
-                record_refusal(
-                    actor=request.user,
-                    status=error.status,
-                    method=request.method or "",
-                    path=request.path,
-                )
             return render(
                 request, f"{error.status}.html", {"message": error.message}, status=error.status
             )
