@@ -18,6 +18,7 @@ import os
 import random
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+import redis
 import websockets
 
 from tests.live.client import Socket, call
@@ -508,6 +510,45 @@ def test_two_instances_share_messages_receipts_and_typing(pair: tuple[Server, Se
         await morgan.close()
 
     run(scenario())
+
+
+def test_message_text_never_reaches_redis_yet_the_other_instance_delivers_it(
+    pair: tuple[Server, Server],
+) -> None:
+    """The wake-up carries the batch's frames sealed with the at-rest key: whoever can read
+    Redis (its MONITOR sees every command) reads no message."""
+    a, b = pair
+    demo = demo_people(a, ["sam", "morgan"])
+    conversation = demo.conversation("sam", "morgan")
+    text = f"Only the two of us read this {uuid4().hex}"
+    commands: list[str] = []
+    watching = threading.Event()
+
+    def watch() -> None:
+        with redis.Redis.from_url(os.environ["REDIS_URL"]).monitor() as monitor:
+            watching.set()
+            for command in monitor.listen():
+                commands.append(str(command["command"]))
+                if "stop-watching" in commands[-1]:
+                    return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    assert watching.wait(5)
+
+    async def scenario() -> None:
+        sam = await Socket.join(a.ws_url, demo.tokens["sam"])
+        morgan = await Socket.join(b.ws_url, demo.tokens["morgan"])
+        await sam.say(conversation, text)
+        assert (await morgan.next("message"))["body"] == text
+        await sam.close()
+        await morgan.close()
+
+    run(scenario())
+    redis.Redis.from_url(os.environ["REDIS_URL"]).echo("stop-watching")
+    watcher.join(5)
+    assert any("sealed" in command for command in commands)  # the wake-up was watched
+    assert not [command for command in commands if text in command]
 
 
 def test_kill_9_of_one_instance_moves_its_devices_to_the_other_and_loses_nothing(

@@ -4,16 +4,19 @@ typing, resume and ping; and what other instances say about messages stored ther
 The hot path (DESIGN.md): a frame is parsed on the event loop; a send or receipt goes to
 the writer thread, which commits whatever arrived during the previous commit as one batch
 and hands back acks and events; they go to this process's sockets from the hub's registry,
-and with `REDIS_URL` one wake-up per batch tells the other instances, which read what they
-need from the database.
+and with `REDIS_URL` one wake-up per batch tells the other instances. The wake-up carries
+the batch's frames sealed with the at-rest key (AES-GCM), so an instance with a listener
+delivers them without reading the database back, and Redis never holds message text.
 """
 
 import asyncio
+import json
 import time
 from typing import Any
 
 from ropeteam.conversations.live import frames, replay, standing, store
 from ropeteam.conversations.live.frames import FrameError
+from ropeteam.core import crypto
 from ropeteam.people import sessions
 from ropeteam.realtime import outbox
 from ropeteam.realtime.conn import Conn
@@ -28,9 +31,23 @@ TYPING_GAP = 1.0
 
 Item = tuple[Conn, frames.Send | frames.Receipt]
 
+# Binds a sealed wake-up to its use: a sealed column value cannot be replayed as one.
+WAKE_CONTEXT = "ropeteam.live.wake"
 
-def _write(batch: list[Item]) -> store.Batch:
-    return store.write([(conn.user_id, request) for conn, request in batch])
+
+def seal(stored: list[store.Stored]) -> str:
+    """A batch's message frames, encrypted for the other instances."""
+    return crypto.encrypt(
+        json.dumps([[s.conversation_id, s.frame] for s in stored], separators=(",", ":")),
+        context=WAKE_CONTEXT,
+    )
+
+
+def unseal(sealed: str) -> list[tuple[int, str]]:
+    return [
+        (int(c), str(frame))
+        for c, frame in json.loads(crypto.decrypt(sealed, context=WAKE_CONTEXT))
+    ]
 
 
 def _failed(batch: list[Item]) -> store.Batch:
@@ -48,7 +65,7 @@ class Messaging:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self.audience_cache: dict[int, tuple[float, Audience]] = {}
-        self.writer = Writer(hub.loop, write=_write, failed=_failed, done=self._written)
+        self.writer = Writer(hub.loop, write=self._write, failed=_failed, done=self._written)
 
     @staticmethod
     def teammate(user_id: int) -> Teammate | None:
@@ -76,6 +93,15 @@ class Messaging:
             if until <= now:
                 del self.audience_cache[conversation_id]
 
+    # --- the writer's batch -----------------------------------------------------------------
+
+    def _write(self, batch: list[Item]) -> store.Batch:
+        """On the writer thread: commit, then seal the frames for the other instances."""
+        result = store.write([(conn.user_id, request) for conn, request in batch])
+        if self.hub.relay.shared and result.stored:
+            result.sealed = seal(result.stored)
+        return result
+
     # --- what the writer committed ----------------------------------------------------------
 
     def _written(self, batch: list[Item], result: store.Batch) -> None:
@@ -98,6 +124,7 @@ class Messaging:
                 {
                     "type": "live.wake",
                     "ranges": [[c, first, last] for c, (first, last) in ranges.items()],
+                    "sealed": result.sealed,
                     "moved": [[m.conversation_id, m.frame] for m in result.moved],
                     "audiences": audiences_out(result.audiences),
                 }
@@ -169,15 +196,21 @@ class Messaging:
         await self.woken(message, audiences)
 
     async def woken(self, message: dict[str, Any], audiences: dict[int, Audience]) -> None:
-        """Messages or receipts stored elsewhere: read them only if someone here listens."""
+        """Messages or receipts stored elsewhere, for whoever here listens: from the sealed
+        frames when the wake-up carries them, else read back from the database."""
         here = set(self.hub.registry.by_user)
         ranges = {
             int(c): (int(first), int(last))
             for c, first, last in message["ranges"]
             if here & audiences[int(c)].user_ids
         }
-        for stored in await self.hub.read(replay.messages_in, ranges) if ranges else []:
-            self.hub.deliver(audiences[stored.conversation_id], stored.frame)
+        if ranges and message.get("sealed"):
+            for conversation_id, frame in unseal(message["sealed"]):
+                if conversation_id in ranges:
+                    self.hub.deliver(audiences[conversation_id], frame)
+        elif ranges:
+            for stored in await self.hub.read(replay.messages_in, ranges):
+                self.hub.deliver(audiences[stored.conversation_id], stored.frame)
         for conversation_id, frame in message["moved"]:
             self.hub.deliver(audiences[int(conversation_id)], frame)
 

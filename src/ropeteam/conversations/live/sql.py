@@ -41,22 +41,29 @@ def _least() -> str:
 def allowed(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
     """Of (conversation, user) pairs, those where the user takes part now: a participant,
     still in the conversation's team, with an active account."""
-    if not pairs:
-        return set()
-    conversations = sorted({c for c, _ in pairs})
-    users = sorted({u for _, u in pairs})
+    found = participants({c for c, _ in pairs}) if pairs else []
+    return {(c, u) for c, _team, u, may in found if may} & pairs
+
+
+def participants(conversation_ids: set[int]) -> list[tuple[int, int, int, bool]]:
+    """Each participant of these conversations as (conversation, team, user, takes part now):
+    the batch's access check and its audiences in one round trip."""
+    if not conversation_ids:
+        return []
+    ids = sorted(conversation_ids)
     sql = (
-        f"SELECT p.conversation_id, p.user_id FROM {_table(Participant)} p "
+        "SELECT p.conversation_id, c.team_id, p.user_id, "
+        "CASE WHEN u.is_active AND m.id IS NOT NULL THEN 1 ELSE 0 END "
+        f"FROM {_table(Participant)} p "
         f"JOIN {_table(Conversation)} c ON c.id = p.conversation_id "
-        f"JOIN {_table(Membership)} m ON m.team_id = c.team_id AND m.user_id = p.user_id "
+        f"JOIN {_table(User)} u ON u.id = p.user_id "
+        f"LEFT JOIN {_table(Membership)} m ON m.team_id = c.team_id AND m.user_id = p.user_id "
         "AND m.removed_at IS NULL "
-        f"JOIN {_table(User)} u ON u.id = p.user_id AND u.is_active "
-        f"WHERE p.conversation_id IN ({_params(len(conversations))}) "
-        f"AND p.user_id IN ({_params(len(users))})"
+        f"WHERE p.conversation_id IN ({_params(len(ids))})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*conversations, *users])
-        return {(int(c), int(u)) for c, u in cursor.fetchall()} & pairs
+        cursor.execute(sql, ids)
+        return [(int(c), int(t), int(u), bool(may)) for c, t, u, may in cursor.fetchall()]
 
 
 def _client_id(value: UUID) -> Any:
@@ -97,27 +104,33 @@ def take_seqs(counts: dict[int, int]) -> dict[int, int]:
     """Add `counts[c]` to each conversation's last_seq; the new last_seq of each.
 
     The UPDATE locks the rows until commit, so seqs stay gap-free under concurrent writers.
-    On PostgreSQL the rows are locked in id order first, so two writers cannot deadlock.
     """
     if not counts:
         return {}
     ids = sorted(counts)
     table = _table(Conversation)
-    with connection.cursor() as cursor:
-        if connection.vendor != "sqlite":
-            cursor.execute(
-                f"SELECT id FROM {table} WHERE id IN ({_params(len(ids))}) ORDER BY id FOR UPDATE",
-                ids,
-            )
-        values = " UNION ALL ".join(["SELECT %s AS id, %s AS n"] * len(ids))
-        # SQLite's RETURNING names the updated table's columns bare; PostgreSQL needs the
-        # alias, since v has an id too.
-        returning = "id, last_seq" if connection.vendor == "sqlite" else "c.id, c.last_seq"
-        cursor.execute(
+    values = " UNION ALL ".join(["SELECT %s AS id, %s AS n"] * len(ids))
+    params = [x for i in ids for x in (i, counts[i])]
+    if connection.vendor == "sqlite":
+        # SQLite locks the whole database for the write; its RETURNING names the updated
+        # table's columns bare.
+        sql = (
             f"UPDATE {table} AS c SET last_seq = c.last_seq + v.n FROM ({values}) AS v "
-            f"WHERE c.id = v.id RETURNING {returning}",
-            [x for i in ids for x in (i, counts[i])],
+            "WHERE c.id = v.id RETURNING id, last_seq"
         )
+    else:
+        # One round trip: the CTE locks the rows in id order (a locking CTE is not folded
+        # into the UPDATE), so two writers cannot deadlock.
+        sql = (
+            f"WITH locked AS (SELECT id FROM {table} WHERE id IN ({_params(len(ids))}) "
+            "ORDER BY id FOR UPDATE) "
+            f"UPDATE {table} AS c SET last_seq = c.last_seq + v.n "
+            f"FROM locked JOIN ({values}) AS v ON v.id = locked.id "
+            "WHERE c.id = locked.id RETURNING c.id, c.last_seq"
+        )
+        params = [*ids, *params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
         return {int(pk): int(last) for pk, last in cursor.fetchall()}
 
 

@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 
 from ropeteam.conversations.live import frames, sql
 from ropeteam.conversations.live.frames import FrameError
-from ropeteam.conversations.live.standing import audiences
 from ropeteam.conversations.models import Message
 from ropeteam.conversations.signals import messages_stored
 from ropeteam.realtime.events import Audience, dump
@@ -65,6 +64,8 @@ class Batch:
     stored: list[Stored] = field(default_factory=list)
     moved: list[Moved] = field(default_factory=list)
     audiences: dict[int, Audience] = field(default_factory=dict)
+    # The stored frames encrypted for the other instances' wake-up (only when they share one).
+    sealed: str | None = None
 
 
 Work = tuple[int, frames.Send | frames.Receipt]
@@ -90,8 +91,8 @@ def write(batch: list[Work]) -> Batch:
         else:
             log.warning("a batch of %d failed; storing them one by one", len(batch), exc_info=True)
             result = _one_by_one(batch)
-    result.audiences = audiences({s.conversation_id for s in result.stored})
-    result.audiences |= audiences({m.conversation_id for m in result.moved})
+    told = {s.conversation_id for s in result.stored} | {m.conversation_id for m in result.moved}
+    result.audiences = {c: a for c, a in result.audiences.items() if c in told}
     return result
 
 
@@ -117,6 +118,7 @@ def _one_by_one(batch: list[Work]) -> Batch:
         result.answers += one.answers
         result.stored += one.stored
         result.moved += one.moved
+        result.audiences |= one.audiences
     return result
 
 
@@ -167,9 +169,9 @@ def unavailable(request: frames.Send | frames.Receipt) -> FrameError:
 
 def _write(batch: list[Work]) -> Batch:
     now = timezone.now()
-    allowed = sql.allowed({(request.conversation, user_id) for user_id, request in batch})
+    allowed, audiences = _access({(request.conversation, user) for user, request in batch})
     earlier = sql.earlier((u, r.client_id) for u, r in batch if isinstance(r, frames.Send))
-    result = Batch(answers=[None] * len(batch))
+    result = Batch(answers=[None] * len(batch), audiences=audiences)
     receipts: list[tuple[int, int, frames.Receipt]] = []
     fresh: list[tuple[int, int, frames.Send]] = []  # (index, sender, request)
     seen: set[tuple[int, UUID]] = set()
@@ -197,6 +199,20 @@ def _write(batch: list[Work]) -> Batch:
     _store_fresh(fresh, now, result)
     _move_receipts(receipts, allowed, result)
     return result
+
+
+def _access(
+    asked: set[tuple[int, int]],
+) -> tuple[set[tuple[int, int]], dict[int, Audience]]:
+    """Of the (conversation, user) pairs asked, those allowed now; and each conversation's
+    audience (its team and participants), from one query."""
+    allowed: set[tuple[int, int]] = set()
+    members: dict[int, tuple[int, set[int]]] = {}
+    for conversation_id, team_id, user_id, may in sql.participants({c for c, _u in asked}):
+        members.setdefault(conversation_id, (team_id, set()))[1].add(user_id)
+        if may and (conversation_id, user_id) in asked:
+            allowed.add((conversation_id, user_id))
+    return allowed, {c: Audience(t, frozenset(u)) for c, (t, u) in members.items()}
 
 
 def _store_fresh(fresh: list[tuple[int, int, frames.Send]], now: Any, result: Batch) -> None:
