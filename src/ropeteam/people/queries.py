@@ -225,3 +225,12 @@ def signed_in_sessions(user: User) -> QuerySet[SignedInSession]:
 def get_signed_in_session(user: User, session_id: int) -> SignedInSession | None:
     """One of my sessions that may still stand."""
     return signed_in_sessions(user).filter(pk=session_id).first()
+
+
+def member_ids_of_teams(team_ids: Iterable[int]) -> list[int]:
+    """Everyone who is or was in these teams."""
+    return list(
+        Membership.objects.filter(team_id__in=list(team_ids))
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
