@@ -227,3 +227,16 @@ def test_the_new_password_follows_the_password_rules(world: World, new: str, mes
 def test_the_two_new_passwords_must_match(world: World) -> None:
     response = _change(_signed_in("sam"), PASSWORD, "a quiet walk along the canal", "a quiet walk")
     assert "The two password fields didn’t match." in response.content.decode()  # type: ignore[attr-defined]
+
+
+def test_guessing_the_current_password_is_held_back_like_signing_in(world: World) -> None:
+    laptop = _signed_in("sam")
+    for attempt in range(5):
+        _change(laptop, f"guess number {attempt}", "a quiet walk along the canal")
+    response = _change(laptop, PASSWORD, "a quiet walk along the canal")
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert "Too many failed sign-ins." in response.content.decode()  # type: ignore[attr-defined]
+    assert (
+        AuditEntry.objects.filter(action="signin.failed", target_id=str(world.sam.pk)).count() == 5
+    )
+    assert _is_signed_in(laptop)  # the hold never ends a session

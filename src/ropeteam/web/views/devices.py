@@ -5,7 +5,6 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
-from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from ropeteam.people import actions, queries, sessions
 from ropeteam.people.access import access_member
+from ropeteam.people.auth import ChangePasswordForm
 from ropeteam.people.flow import Permission, device_words
 from ropeteam.people.models import Team, User
 from ropeteam.realtime.conn import session_tag
@@ -95,7 +95,8 @@ def devices_sign_out_everything(request: HttpRequest, me: User) -> HttpResponse:
 
 @signed_in
 def password_change(request: HttpRequest, me: User) -> HttpResponse:
-    form = PasswordChangeForm(me, posted(request))
+    address = str(request.META.get("REMOTE_ADDR", ""))
+    form = ChangePasswordForm(me, posted(request), address=address)
     if request.method != "POST" or not form.is_valid():
         return page(request, "web/password.html", {"form": form})
     # Saving the user ends every other session, deletes the tokens, closes the sockets and
