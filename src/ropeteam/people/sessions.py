@@ -6,6 +6,10 @@ other session by itself, and raising the epoch ends them all. API tokens are del
 suspended, so restoring an account brings back nothing. Open sockets are closed by an
 `AccessNarrowed` event once the change commits; a device whose session still stands
 reconnects and is authorised afresh.
+
+Each session is also listed as a `SignedInSession` (for "My devices", since Django's store
+cannot find a person's sessions), by the hash of its key; ending one session deletes it from
+the store and closes only its sockets (`SessionEnded`).
 """
 
 from datetime import datetime
