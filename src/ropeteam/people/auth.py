@@ -10,6 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from ninja.security import HttpBearer, SessionAuth
 
@@ -93,6 +94,8 @@ class ChangePasswordForm(PasswordChangeForm):
     def __init__(self, user: User, data: Any = None, *, address: str = "") -> None:
         super().__init__(user, data)
         self.address = address
+        self.fields["old_password"].label = _("Current password")
+        self.fields["new_password2"].label = _("The new password again")
 
     def clean_old_password(self) -> str:
         attempt = signin.attempt(username=self.user.username, address=self.address)
