@@ -1,13 +1,17 @@
 """My devices: each signed-in session, signing out one, the others or everything; a lead or
 organisation admin signing a member out everywhere; changing my password (docs/security.md)."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from ropeteam.audit.models import AuditEntry
 from ropeteam.people import actions as people
 from ropeteam.people.models import AccessToken, SignedInSession, User
+from ropeteam.web.middleware import SEEN_KEY
 from tests.conftest import PASSWORD, World
 
 PHONE = (
@@ -240,3 +244,22 @@ def test_guessing_the_current_password_is_held_back_like_signing_in(world: World
         AuditEntry.objects.filter(action="signin.failed", target_id=str(world.sam.pk)).count() == 5
     )
     assert _is_signed_in(laptop)  # the hold never ends a session
+
+
+def test_signing_out_removes_the_session_from_the_list(world: World) -> None:
+    laptop, _phone = _signed_in("sam"), _signed_in("sam", PHONE)
+    laptop.post(reverse("web:logout"))
+    assert list(SignedInSession.objects.values_list("user_agent", flat=True)) == [PHONE]
+
+
+def test_last_used_moves_at_most_once_a_minute(world: World) -> None:
+    laptop = _signed_in("sam")
+    long_ago = timezone.now() - timedelta(minutes=30)
+    SignedInSession.objects.update(last_seen_at=long_ago)
+    laptop.get(reverse("web:devices"))  # the session was touched at sign-in: not yet again
+    assert SignedInSession.objects.get().last_seen_at == long_ago
+    session = laptop.session
+    session[SEEN_KEY] = 0  # as if its last touch was over a minute ago
+    session.save()
+    laptop.get(reverse("web:devices"))
+    assert SignedInSession.objects.get().last_seen_at > long_ago
