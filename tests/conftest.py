@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
+from ropeteam.audit.models import AuditEntry
 from ropeteam.cases import actions as cases
 from ropeteam.cases.models import Case
 from ropeteam.people import actions as people
@@ -55,6 +56,15 @@ class World:
 
 
 PASSWORD = "correct horse battery staple"
+
+# Being refused (403, 404) is itself audited: tests that check a refused request wrote
+# nothing count every other entry.
+REFUSED = "access.refused"
+
+
+def audit_count() -> int:
+    """How many audit entries there are, leaving out refusals (`access.refused`)."""
+    return AuditEntry.objects.exclude(action=REFUSED).count()
 
 
 def _person(username: str) -> User:

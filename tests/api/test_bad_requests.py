@@ -5,12 +5,11 @@ from typing import Any
 
 import pytest
 
-from ropeteam.audit.models import AuditEntry
 from ropeteam.core.text import half_character
 from ropeteam.people.models import DutyShift
 from tests.api.conftest import Api, Ids, northside_state
 from tests.api.test_outsiders import NORTHSIDE_ROUTES
-from tests.conftest import World
+from tests.conftest import World, audit_count
 
 # Writes that take a body (accept and cancel take none, so there is nothing to misparse).
 WRITES = [
@@ -30,7 +29,7 @@ def test_a_body_that_is_not_json_gets_400_and_changes_nothing(
 ) -> None:
     method, path = route
     priya = api("priya")
-    before, audited = northside_state(world), AuditEntry.objects.count()
+    before, audited = northside_state(world), audit_count()
 
     response = getattr(priya.client, method.lower())(
         "/api/v1" + path.format(**northside_ids),
@@ -42,7 +41,7 @@ def test_a_body_that_is_not_json_gets_400_and_changes_nothing(
     assert response.status_code == 400
     assert response.json() == {"detail": "Cannot parse request body"}
     assert northside_state(world) == before
-    assert AuditEntry.objects.count() == audited
+    assert audit_count() == audited
 
 
 @pytest.mark.parametrize("route", WITH_IDS, ids=[f"{m} {p}" for m, p in WITH_IDS])
@@ -92,7 +91,7 @@ def test_text_with_a_nul_character_gets_422_not_a_database_error(
         organisation=world.organisation.pk, team=world.northside.pk, case=world.sams_case.pk
     )
     client = api(persona)
-    audited = AuditEntry.objects.count()
+    audited = audit_count()
 
     response = client.post(url, body)
 
@@ -100,7 +99,7 @@ def test_text_with_a_nul_character_gets_422_not_a_database_error(
     error = response.json()["errors"][0]
     assert error["loc"] == ["body", "payload", field]
     assert "NUL character" in error["msg"]
-    assert AuditEntry.objects.count() == audited
+    assert audit_count() == audited
 
 
 @pytest.mark.parametrize("attempt", TEXT_ATTEMPTS, ids=TEXT_IDS)
@@ -114,7 +113,7 @@ def test_text_holding_half_a_character_gets_422_not_a_database_error(
         organisation=world.organisation.pk, team=world.northside.pk, case=world.sams_case.pk
     )
     client = api(persona)
-    audited = AuditEntry.objects.count()
+    audited = audit_count()
 
     response = client.post(url, body)
 
@@ -122,7 +121,7 @@ def test_text_holding_half_a_character_gets_422_not_a_database_error(
     error = response.json()["errors"][0]
     assert error["loc"] == ["body", "payload", field]
     assert half_character() in error["msg"]
-    assert AuditEntry.objects.count() == audited
+    assert audit_count() == audited
 
 
 def test_a_nul_character_in_a_profession_is_refused_too(

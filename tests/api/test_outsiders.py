@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 
 from ropeteam.api.main import api as ninja_api
-from ropeteam.audit.models import AuditEntry
 from ropeteam.people import actions as people
 from tests.api.conftest import Api, Ids, iso, later, northside_state
-from tests.conftest import World
+from tests.conftest import World, audit_count
 
 MISSING = 987_654_321
 Body = Callable[[Ids, World], Any] | None
@@ -209,7 +208,7 @@ def test_outsider_gets_404_for_every_northside_resource_and_changes_nothing(
     method, path, body = route
     client = api(outsider)
     payload = body(northside_ids, world) if body else None
-    before, audited = northside_state(world), AuditEntry.objects.count()
+    before, audited = northside_state(world), audit_count()
 
     response = client.call(method, path.format(**northside_ids), payload)
     missing = client.call(method, path.format(**dict.fromkeys(northside_ids, MISSING)), payload)
@@ -221,7 +220,7 @@ def test_outsider_gets_404_for_every_northside_resource_and_changes_nothing(
     text = response.content.decode()
     assert [w for w in _names_of_northside(world) if _mentions(text, w)] == []
     assert northside_state(world) == before
-    assert AuditEntry.objects.count() == audited  # not even an audited read
+    assert audit_count() == audited  # not even an audited read
 
 
 def test_the_outsider_walk_covers_every_team_case_consultation_visit_and_concern_endpoint() -> None:

@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from ropeteam.audit.models import AuditEntry
 from tests.api.conftest import Api, Ids, iso, later, northside_state
-from tests.conftest import World
+from tests.conftest import World, audit_count
 
 FORBIDDEN = {"detail": "Your role in this team does not allow that."}
 
@@ -84,14 +83,14 @@ def test_wrong_role_gets_403_and_nothing_changes(
     persona, method, path, body = attempt
     ids = {**northside_ids, "member_id": world.jo.pk}
     client = api(persona)
-    before, audited = northside_state(world), AuditEntry.objects.count()
+    before, audited = northside_state(world), audit_count()
 
     response = client.call(method, path.format(**ids), body(world) if body else None)
 
     assert response.status_code == 403
     assert response.json() == FORBIDDEN
     assert northside_state(world) == before
-    assert AuditEntry.objects.count() == audited
+    assert audit_count() == audited
 
 
 def test_a_team_administrator_cannot_change_a_risk_level(

@@ -17,14 +17,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
-from ropeteam.audit.models import AuditEntry
 from ropeteam.concerns import actions
 from ropeteam.concerns.models import Concern, Entry, Times
 from ropeteam.conversations.models import Conversation
 from ropeteam.conversations.models import Participant as ConversationMember
 from tests.api.conftest import Api, audit_entries, token_for
 from tests.concerns.test_actions import SAID, fire, raise_one
-from tests.conftest import World
+from tests.conftest import World, audit_count
 
 MISSING = 987_654_321
 # The one error shape of the API: a message, the field it is about, and for a body that
@@ -130,7 +129,7 @@ def written(world: World) -> tuple[object, ...]:
         Conversation.objects.count(),
         list(ConversationMember.objects.values_list("conversation_id", "user_id")),
         list(Times.objects.values_list()),
-        AuditEntry.objects.count(),
+        audit_count(),
         DBTaskResult.objects.count(),
     )
 

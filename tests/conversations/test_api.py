@@ -11,14 +11,13 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from ropeteam.audit.models import AuditEntry
 from ropeteam.conversations import actions
 from ropeteam.conversations.models import Conversation, Message, Participant
 from ropeteam.core.text import half_character
 from ropeteam.people import actions as people
 from ropeteam.people.models import Membership
 from tests.api.conftest import Api, audit_entries, database_contains
-from tests.conftest import World
+from tests.conftest import World, audit_count
 from tests.conversations.conftest import send, seqs
 
 MISSING = 987_654_321
@@ -35,7 +34,7 @@ def _state() -> tuple[object, ...]:
             )
         ),
         sorted(Message.objects.values_list("conversation_id", "seq", "sender_id", "client_id")),
-        AuditEntry.objects.count(),
+        audit_count(),
     )
 
 

@@ -52,3 +52,22 @@ def test_removing_says_when_a_persons_last_socket_here_is_gone() -> None:
         assert 14 not in registry.by_user
 
     asyncio.run(scenario())
+
+
+def test_ending_one_session_closes_only_the_sockets_opened_with_it() -> None:
+    async def scenario() -> None:
+        registry = Registry()
+        phone, laptop, script = (
+            Conn(14, frozenset({1}), "phone"),
+            Conn(14, frozenset({1}), "laptop"),
+            Conn(14, frozenset({1})),
+        )
+        for conn in (phone, laptop, script):
+            assert registry.add(conn, since=time.monotonic())
+        since = time.monotonic()
+        registry.close_user(14, session="phone")
+        assert (phone.closed, laptop.closed, script.closed) == (True, False, False)
+        assert not registry.add(Conn(14, frozenset({1}), "phone"), since=since)
+        assert registry.add(Conn(14, frozenset({1}), "laptop"), since=since)
+
+    asyncio.run(scenario())

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
 
+from ropeteam.audit.log import record_refusal
 from ropeteam.cases.api import router as cases_router
 from ropeteam.concerns.api import router as concerns_router
 from ropeteam.conversations.api import router as conversations_router
@@ -17,6 +18,7 @@ from ropeteam.core.errors import RopeteamError
 from ropeteam.notify.api import router as notify_router
 from ropeteam.people.api import router as people_router
 from ropeteam.people.auth import API_AUTH
+from ropeteam.people.models import User
 from ropeteam.thinking.api import router as thinking_router
 from ropeteam.visits.api import router as visits_router
 
@@ -76,6 +78,11 @@ API_FIELDS = {"holders": "holder_ids", "lead": "lead_id"}
 
 @api.exception_handler(RopeteamError)
 def ropeteam_error(request: HttpRequest, error: RopeteamError) -> HttpResponse:
+    who = getattr(request, "auth", None)
+    if error.status in (403, 404) and isinstance(who, User):
+        record_refusal(
+            actor=who, status=error.status, method=request.method or "", path=request.path
+        )
     body: dict[str, str] = {"detail": error.message}
     if error.field:
         body["field"] = API_FIELDS.get(error.field, error.field)

@@ -128,6 +128,24 @@ def record_read(
     return record(actor=actor, action=action, target=target, team_id=team_id, data=data)
 
 
+def record_refusal(*, actor: Model, status: int, method: str, path: str) -> None:
+    """A signed-in person was refused (403) or shown "not found" (404): someone probing for
+    others' records shows in the trail. The path only, never its query string; the same
+    refusal again within `READ_AGAIN_AFTER` is the same entry, so a page that polls does not
+    bury the log."""
+    data = {"status": status, "method": method, "path": path[:200]}
+    recent = AuditEntry.objects.filter(
+        action="access.refused",
+        actor_id=actor.pk,
+        at__gte=timezone.now() - READ_AGAIN_AFTER,
+        data__path=data["path"],
+    )
+    if any(entry.data == data for entry in recent):
+        return
+    with transaction.atomic():
+        record(actor=actor, action="access.refused", data=data)
+
+
 @dataclass(frozen=True)
 class ChainReport:
     entries: int

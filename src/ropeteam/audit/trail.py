@@ -74,9 +74,12 @@ def revoke(*, actor: Model | None, user_id: int, organisation_id: int) -> None:
 
 
 def _rows(scope: "Scope", search: Search) -> QuerySet[AuditEntry]:
-    # The organisation's teams' entries, and its auditors' own searches.
-    ours = Q(team_id__in=scope.team_ids) | Q(
-        action__startswith="audit.", data__organisation__in=scope.organisation_ids
+    # The organisation's teams' entries; those of no team (a sign-in, a refusal) made by
+    # someone in them; and its auditors' own searches.
+    ours = (
+        Q(team_id__in=scope.team_ids)
+        | Q(team_id__isnull=True, actor_id__in=scope.member_ids)
+        | Q(action__startswith="audit.", data__organisation__in=scope.organisation_ids)
     )
     rows = AuditEntry.objects.filter(ours).exclude(target_type=CONCERN)
     if search.person_id is not None:
@@ -99,10 +102,12 @@ def _rows(scope: "Scope", search: Search) -> QuerySet[AuditEntry]:
 
 @dataclass(frozen=True)
 class Scope:
-    """One organisation's trail: its teams' entries, and its auditors' own."""
+    """One organisation's trail: its teams' entries, its people's entries of no team, and its
+    auditors' own."""
 
     organisation_ids: list[int]
     team_ids: list[int]
+    member_ids: list[int]
 
 
 def search(*, actor: Model, scope: Scope, wanted: Search, export: bool = False) -> list[AuditEntry]:

@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from ninja.security import HttpBearer, SessionAuth
 
@@ -84,3 +85,29 @@ class SignInForm(HeldBack, AuthenticationForm):
 
 class AdminSignInForm(HeldBack, AdminAuthenticationForm):
     pass
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    """Change my password: the current one is checked under the same hold as signing in, so
+    a session left open cannot be used to guess it (a hold never ends a session)."""
+
+    def __init__(self, user: User, data: Any = None, *, address: str = "") -> None:
+        super().__init__(user, data)
+        self.address = address
+        self.fields["old_password"].label = _("Current password")
+        self.fields["new_password2"].label = _("The new password again")
+
+    def clean_old_password(self) -> str:
+        attempt = signin.attempt(username=self.user.username, address=self.address)
+        until = signin.held_until(attempt)
+        if until is not None:
+            signin.refused(attempt, until=until)
+            raise ValidationError(_held_message(until), code="held_back")
+        try:
+            old: str = super().clean_old_password()
+        except ValidationError:
+            until = signin.failed(attempt)
+            if until is not None:
+                raise ValidationError(_held_message(until), code="held_back") from None
+            raise
+        return old

@@ -13,3 +13,8 @@ class AccessNarrowed(Revocation):
 @dataclass(frozen=True, kw_only=True)
 class AvailabilityChanged(PresenceChange):
     """Teammates see the person's new availability at once."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionEnded(Revocation):
+    """One session was signed out: the sockets opened with it close, the person's others stay."""

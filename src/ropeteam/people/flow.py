@@ -1,5 +1,6 @@
 """Roles, grades and availability as plain Python: what each allows and how it reads."""
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -131,3 +132,44 @@ IMPORT_COLUMNS = (
     "email",
 )
 IMPORT_REQUIRED = IMPORT_COLUMNS[:4]
+
+
+# What "My devices" calls a browser and a system, from the User-Agent header; order matters
+# (Edge and Samsung Internet also say Chrome, Chrome also says Safari).
+BROWSERS = (
+    ("Edg/", "Edge"),
+    ("SamsungBrowser/", "Samsung Internet"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+SYSTEMS = (
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("CrOS", "ChromeOS"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "Mac"),
+    ("Linux", "Linux"),
+)
+
+
+def device_words(user_agent: str) -> tuple[str, str]:
+    """The browser and the system a User-Agent names, in plain words ("" when unknown)."""
+    browser = next((name for mark, name in BROWSERS if mark in user_agent), "")
+    system = next((name for mark, name in SYSTEMS if mark in user_agent), "")
+    return browser, system
+
+
+def coarse_address(address: str) -> str:
+    """The network an address is in (IPv4 /24, IPv6 /48): enough to tell home from office,
+    not enough to find a house."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return ""
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))

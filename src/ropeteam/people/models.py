@@ -228,3 +228,25 @@ class SignInThrottle(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class SignedInSession(models.Model):
+    """One signed-in session of a person, for "My devices": Django's session store cannot
+    find a person's sessions. Written at sign-in and removed when the session ends
+    (`people/sessions.py`). The key itself is never stored: only its SHA-256, and its first
+    few characters to find the store's row (the rest keeps well over 100 bits unguessed)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_in_sessions"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    key_prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField()
+    # Moved at most once a minute, with the session's own expiry (web/middleware.py).
+    last_seen_at = models.DateTimeField()
+    user_agent = models.CharField(max_length=300, blank=True)
+    # The network, never the address: "203.0.113.0/24" or an IPv6 /48.
+    address = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} signed in at {self.created_at:%Y-%m-%d %H:%M}"

@@ -2,8 +2,9 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from ropeteam.people.models import (
     Membership,
     Organisation,
     RopeHolder,
+    SignedInSession,
     Team,
     User,
 )
@@ -201,4 +203,34 @@ def user_id_in_teams(username: str, team_ids: Iterable[int]) -> int | None:
         Membership.objects.filter(user__username=username, team_id__in=list(team_ids))
         .values_list("user_id", flat=True)
         .first()
+    )
+
+
+# last_seen_at moves at most once a minute.
+SEEN_SLACK = timedelta(minutes=2)
+
+
+def signed_in_sessions(user: User) -> QuerySet[SignedInSession]:
+    """The person's sessions that may still stand: used within the idle time, started within
+    the absolute lifetime (an expired one may leave its row until the next sign-in)."""
+    now = timezone.now()
+    idle = timedelta(seconds=settings.SESSION_IDLE_SECONDS) + SEEN_SLACK
+    return SignedInSession.objects.filter(
+        user=user,
+        last_seen_at__gte=now - idle,
+        created_at__gte=now - timedelta(seconds=settings.SESSION_MAX_SECONDS),
+    ).order_by("-last_seen_at")
+
+
+def get_signed_in_session(user: User, session_id: int) -> SignedInSession | None:
+    """One of my sessions that may still stand."""
+    return signed_in_sessions(user).filter(pk=session_id).first()
+
+
+def member_ids_of_teams(team_ids: Iterable[int]) -> list[int]:
+    """Everyone who is or was in these teams."""
+    return list(
+        Membership.objects.filter(team_id__in=list(team_ids))
+        .values_list("user_id", flat=True)
+        .distinct()
     )

@@ -5,6 +5,7 @@ is checked when a socket attaches and at every heartbeat.
 """
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Iterator
 
@@ -19,14 +20,22 @@ TRY_AGAIN_LATER = 1013
 MAX_QUEUED = 5000  # frames waiting for one socket before it counts as stuck (closed, 1013)
 
 
+def session_tag(session_key: str) -> str:
+    """How a session is named between processes and in the database: the SHA-256 of its key,
+    never the key itself."""
+    return hashlib.sha256(session_key.encode()).hexdigest()
+
+
 class Conn:
     """One open socket: whose it is, which teams it may hear from, what waits to be sent."""
 
-    __slots__ = ("closed", "last_at", "outbox", "team_ids", "user_id")
+    __slots__ = ("closed", "last_at", "outbox", "session", "team_ids", "user_id")
 
-    def __init__(self, user_id: int, team_ids: frozenset[int]) -> None:
+    def __init__(self, user_id: int, team_ids: frozenset[int], session: str = "") -> None:
         self.user_id = user_id
         self.team_ids = team_ids
+        # The `session_tag` of the session it was opened with; "" for a token.
+        self.session = session
         self.outbox: asyncio.Queue[str | int] = asyncio.Queue()
         self.closed = False
         # When this socket last did something a handler passes on at most so often, by key.
@@ -59,11 +68,16 @@ class Registry:
         # When each person's access last narrowed, so a socket still authenticating at that
         # moment is closed as soon as it attaches.
         self.narrowed_at: dict[int, float] = {}
+        # The same for one session: a socket opened with it as it ended.
+        self.ended_at: dict[str, float] = {}
 
     def add(self, conn: Conn, *, since: float) -> bool:
         """Register a socket whose person was authenticated from monotonic time `since`;
         False (and the socket closed) if their access narrowed since then."""
-        if self.narrowed_at.get(conn.user_id, float("-inf")) >= since:
+        never = float("-inf")
+        if self.narrowed_at.get(conn.user_id, never) >= since or (
+            conn.session and self.ended_at.get(conn.session, never) >= since
+        ):
             conn.close(ACCESS_CHANGED)
             return False
         self.by_user.setdefault(conn.user_id, set()).add(conn)
@@ -81,10 +95,15 @@ class Registry:
         del self.by_user[conn.user_id]
         return True
 
-    def close_user(self, user_id: int, code: int = ACCESS_CHANGED) -> None:
-        self.narrowed_at[user_id] = time.monotonic()
+    def close_user(self, user_id: int, code: int = ACCESS_CHANGED, *, session: str = "") -> None:
+        """Close the person's sockets: all, or those opened with `session`."""
+        if session:
+            self.ended_at[session] = time.monotonic()
+        else:
+            self.narrowed_at[user_id] = time.monotonic()
         for conn in list(self.by_user.get(user_id, ())):
-            conn.close(code)
+            if not session or conn.session == session:
+                conn.close(code)
 
     def all(self) -> Iterator[Conn]:
         for conns in self.by_user.values():

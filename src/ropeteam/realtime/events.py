@@ -62,9 +62,11 @@ class Event:
 
 @dataclass(frozen=True, kw_only=True)
 class Revocation:
-    """A person's access narrowed: every instance closes their sockets (4410)."""
+    """A person's access narrowed: every instance closes their sockets (4410), or only those
+    opened with one session when `session` names it (`session_tag` of its key)."""
 
     user_id: int
+    session: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -186,10 +186,10 @@ class Hub:
         if self.relay.shared:
             self.relay.publish({"type": "live.presence", "online": online, **mate_out(mate)})
 
-    def revoke(self, user_id: int) -> None:
-        self.registry.close_user(user_id)
+    def revoke(self, user_id: int, session: str = "") -> None:
+        self.registry.close_user(user_id, session=session)
         if self.relay.shared:
-            self.relay.publish({"type": "live.revoke", "user": user_id})
+            self.relay.publish({"type": "live.revoke", "user": user_id, "session": session})
 
     def presence_changed(self, user_id: int) -> None:
         self.spawn(self.availability_changed(user_id))
@@ -210,7 +210,7 @@ class Hub:
     async def heard(self, message: dict[str, Any]) -> None:
         kind = message["type"]
         if kind == "live.revoke":
-            self.registry.close_user(int(message["user"]))
+            self.registry.close_user(int(message["user"]), session=message.get("session", ""))
         elif kind == "live.availability":
             await self.availability_changed(int(message["user"]))
         elif kind == "live.presence":
@@ -253,9 +253,9 @@ def carry(event: Publishable) -> None:
             outbox.leave(_event_message(event.audience, frame))
     elif isinstance(event, Revocation):
         if hub is not None:
-            hub.loop.call_soon_threadsafe(hub.revoke, event.user_id)
+            hub.loop.call_soon_threadsafe(hub.revoke, event.user_id, event.session)
         else:
-            outbox.leave({"type": "live.revoke", "user": event.user_id})
+            outbox.leave({"type": "live.revoke", "user": event.user_id, "session": event.session})
     elif hub is not None:
         hub.loop.call_soon_threadsafe(hub.presence_changed, event.user_id)
     else:

@@ -11,7 +11,7 @@ from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django.utils import timezone
 
-from ropeteam.realtime.conn import NOT_SIGNED_IN, ORIGIN_REFUSED, Conn
+from ropeteam.realtime.conn import NOT_SIGNED_IN, ORIGIN_REFUSED, Conn, session_tag
 from ropeteam.realtime.hub import Hub
 
 # A session ended by something that tells nobody (a row deleted by hand) is noticed this late.
@@ -73,7 +73,9 @@ async def live_socket(scope: Scope, receive: Any, send: Any) -> None:
         await send({"type": "websocket.close", "code": NOT_SIGNED_IN})
         return
     arrival = await hub.read(hub.domain.arrive, user)
-    conn = Conn(arrival.user_id, arrival.team_ids)
+    # A socket opened with a session closes when that session is signed out, and only then.
+    session = session_tag(session_key) if bearer is None and session_key else ""
+    conn = Conn(arrival.user_id, arrival.team_ids, session)
     hub.attach(conn, arrival, since=since)
     pump = asyncio.create_task(_pump(conn, send))
     watch = None

@@ -35,6 +35,8 @@ SECTIONS = {
     "case_edit": "cases",
     "invitations": "invitations",
     "tokens": "tokens",
+    "devices": "tokens",
+    "password_change": "tokens",
     "conversations": "conversations",
     "conversation": "conversations",
     "teams": "teams",

@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from ropeteam.audit.log import record_refusal
 from ropeteam.core.errors import Forbidden, NotFound
 from ropeteam.people.access import access_team
 from ropeteam.people.flow import Permission
@@ -27,6 +28,13 @@ def refusals(
         try:
             return view(request, *args, **kwargs)
         except (NotFound, Forbidden) as error:
+            if isinstance(request.user, User):
+                record_refusal(
+                    actor=request.user,
+                    status=error.status,
+                    method=request.method or "",
+                    path=request.path,
+                )
             return render(
                 request, f"{error.status}.html", {"message": error.message}, status=error.status
             )

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
 
+from ropeteam.people import sessions
+
 NO_STORE = "no-store"
 
 
@@ -39,17 +41,19 @@ SEEN_KEY = "_ropeteam_seen"
 TOUCH_EVERY_SECONDS = 60
 
 
-def keep_in_limits(session: SessionBase, *, now: int) -> None:
+def keep_in_limits(session: SessionBase, *, now: int) -> bool:
     """Set the session to end after the idle time from now, but never past its absolute
-    lifetime from sign-in. The session store refuses a session past its expiry."""
+    lifetime from sign-in (the session store refuses a session past its expiry); whether
+    it was moved (at most once a minute)."""
     started = int(session.setdefault(STARTED_KEY, now))
     if now - int(session.get(SEEN_KEY, 0)) < TOUCH_EVERY_SECONDS:
-        return
+        return False
     session[SEEN_KEY] = now
     ends = min(now + settings.SESSION_IDLE_SECONDS, started + settings.SESSION_MAX_SECONDS)
     # An instant, not a number of seconds: Django counts seconds from each save, so a view
     # that writes the session later would otherwise carry it past its end.
     session.set_expiry(datetime.fromtimestamp(ends, tz=UTC))
+    return True
 
 
 class SessionLimitsMiddleware:
@@ -63,5 +67,8 @@ class SessionLimitsMiddleware:
         # After the view, so the sign-in request itself starts the clock; a sign-out has
         # flushed the session and left nobody signed in.
         if request.user.is_authenticated and hasattr(request, "session"):
-            keep_in_limits(request.session, now=int(time.time()))
+            touched = keep_in_limits(request.session, now=int(time.time()))
+            if touched and request.session.session_key:
+                # "My devices" shows when each session was last used, to within a minute.
+                sessions.seen(request.session.session_key)
         return response

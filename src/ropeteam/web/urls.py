@@ -143,6 +143,22 @@ urlpatterns = [
     ),
     path("visits/alerts/<id:escalation_id>/resolve/", views.visit_resolve, name="visit_resolve"),
     path("settings/tokens/", views.tokens, name="tokens"),
+    path("settings/devices/", views.devices, name="devices"),
+    path(
+        "settings/devices/<id:session_id>/sign-out/",
+        views.device_sign_out,
+        name="device_sign_out",
+    ),
+    path(
+        "settings/devices/sign-out-others/", views.devices_sign_out_others, name="sign_out_others"
+    ),
+    path(
+        "settings/devices/sign-out-everything/",
+        views.devices_sign_out_everything,
+        name="sign_out_everything",
+    ),
+    path("settings/password/", views.password_change, name="password_change"),
+    path("team/members/<id:user_id>/sign-out/", views.member_sign_out, name="member_sign_out"),
     path("audit/", views.audit_trail, name="audit_trail"),
     path("settings/notifications/", views.notifications, name="notifications"),
     path("settings/notifications/email/", views.notify_email, name="notify_email"),

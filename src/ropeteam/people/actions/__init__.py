@@ -14,6 +14,12 @@ from ropeteam.people.actions.availability import (
     set_rope_holders,
     set_verified_email,
 )
+from ropeteam.people.actions.devices import (
+    sign_out_everything,
+    sign_out_everywhere,
+    sign_out_other_sessions,
+    sign_out_session,
+)
 from ropeteam.people.actions.invitations import (
     accept_invitation,
     find_invitation,
@@ -58,4 +64,8 @@ __all__ = [
     "set_phone",
     "set_rope_holders",
     "set_verified_email",
+    "sign_out_everything",
+    "sign_out_everywhere",
+    "sign_out_other_sessions",
+    "sign_out_session",
 ]

@@ -24,6 +24,14 @@ from ropeteam.web.views.conversations import (
     conversation_start,
 )
 from ropeteam.web.views.device import favicon, manifest, offline, service_worker
+from ropeteam.web.views.devices import (
+    device_sign_out,
+    devices,
+    devices_sign_out_everything,
+    devices_sign_out_others,
+    member_sign_out,
+    password_change,
+)
 from ropeteam.web.views.emergency import acknowledge as emergency_acknowledge
 from ropeteam.web.views.notifications import device_remove as notify_device_remove
 from ropeteam.web.views.notifications import device_test as notify_device_test
@@ -101,6 +109,10 @@ __all__ = [
     "conversation_detail",
     "conversation_list",
     "conversation_start",
+    "device_sign_out",
+    "devices",
+    "devices_sign_out_everything",
+    "devices_sign_out_others",
     "emergency_acknowledge",
     "favicon",
     "home",
@@ -112,6 +124,7 @@ __all__ = [
     "member_detail",
     "member_remove",
     "member_rope",
+    "member_sign_out",
     "notifications",
     "notify_device_remove",
     "notify_device_test",
@@ -121,6 +134,7 @@ __all__ = [
     "notify_phone",
     "notify_quiet_hours",
     "offline",
+    "password_change",
     "rota",
     "service_worker",
     "shift_add",

@@ -14,6 +14,7 @@ from ropeteam.web.context import TEAM_KEY
 from ropeteam.web.decorators import signed_in
 from ropeteam.web.forms.base import REFUSED, submit
 from ropeteam.web.forms.people import TeamForm, TokenForm
+from ropeteam.web.views._post import back_to_next
 from ropeteam.web.views.render import page, posted
 
 
@@ -35,7 +36,7 @@ def token_revoke(request: HttpRequest, me: User, token_id: int) -> HttpResponse:
         raise NotFound(_("No such token."))
     actions.revoke_token(actor=me, token=token)
     messages.success(request, _("The token no longer works."))
-    return redirect("web:tokens")
+    return back_to_next(request, "web:tokens")
 
 
 def _teams_page(request: HttpRequest, me: User, refused: TeamForm | None = None) -> HttpResponse:

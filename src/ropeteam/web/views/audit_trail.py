@@ -19,7 +19,8 @@ def audit_trail(request: HttpRequest, me: User) -> HttpResponse:
     organisations = trail.organisations_audited_by(me.pk)
     if not organisations:
         raise NotFound
-    scope = trail.Scope(organisations, people.team_ids_of_organisations(organisations))
+    team_ids = people.team_ids_of_organisations(organisations)
+    scope = trail.Scope(organisations, team_ids, people.member_ids_of_teams(team_ids))
     form = AuditSearchForm(request.GET or None)
     context = {"form": form, "searched": False, "limit": trail.LIMIT}
     if not form.is_bound or not form.is_valid():
