@@ -50,6 +50,15 @@ def end_everything(*, user: User) -> None:
     _closed_sockets(user.pk)
 
 
+def end_other_sessions(*, user: User) -> None:
+    """End every session and socket of the person (a second factor changed); the caller keeps
+    its own session with `update_session_auth_hash`. Tokens stay: they never passed the
+    sign-in the factor guards. Call in a transaction, beside the change's audit entry."""
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    _closed_sockets(user.pk)
+
+
 def password_replaced(*, user: User) -> None:
     """A new password (reset link, break-glass admin, command line): tokens and sockets end."""
     with transaction.atomic():
