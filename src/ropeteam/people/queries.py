@@ -287,3 +287,18 @@ def passkey_by_credential(credential_id: str) -> Passkey | None:
         .filter(credential_id=credential_id, user__is_active=True)
         .first()
     )
+
+
+def totp_being_set_up(user: User) -> str | None:
+    """The key of the person's authenticator app not yet confirmed, for the set-up page."""
+    key: str | None = (
+        TotpDevice.objects.filter(user=user, confirmed_at__isnull=True)
+        .values_list("key", flat=True)
+        .first()
+    )
+    return key
+
+
+def active_account(user_id: int) -> User | None:
+    """The account with this id, if it may sign in."""
+    return User.objects.filter(pk=user_id, is_active=True).first()
