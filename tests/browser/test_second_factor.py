@@ -53,10 +53,10 @@ def _sign_out(page: Page) -> None:
     page.wait_for_url("**/login/")
 
 
-def _password(tab: Visit, username: str) -> None:
+def _password(tab: Visit, username: str, password: str = PASSWORD) -> None:
     tab.page.goto("/login/")
     tab.page.get_by_label("Username").fill(username)
-    tab.page.get_by_label("Password").fill(PASSWORD)
+    tab.page.get_by_label("Password").fill(password)
     tab.page.get_by_role("button", name="Sign in").click()
 
 
@@ -81,7 +81,12 @@ def test_a_person_adds_a_passkey_signs_out_and_signs_in_with_the_passkey_alone(
     expect(page.get_by_text("Work phone", exact=True)).to_be_visible()
     tab.check()
     _sign_out(page)
-    # No username, no password: the browser offers the passkey it holds for this site.
+    # Someone guesses Morgan's password until the account is held back...
+    for n in range(5):
+        _password(tab, "morgan", password=f"a wrong guess {n}")
+    expect(page.get_by_text("Too many failed sign-ins. Try again at")).to_be_visible()
+    # ...and the passkey still signs her in, with no username and no password: the browser
+    # offers the passkey it holds for this site.
     page.get_by_role("button", name="Use a passkey").click()
     page.wait_for_url(f"http://localhost:{factor_server.port}/")
     page.goto("/settings/security/")

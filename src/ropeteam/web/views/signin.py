@@ -132,7 +132,9 @@ def passkey_signin(request: HttpRequest) -> JsonResponse:
     credential = _passkeys.credential(data)
     challenge = _passkeys.challenge(request, "signin")
     passkey = queries.passkey_by_credential(passkeys.credential_id(credential) or "")
-    attempt = signin.Attempt(user=passkey.user if passkey else None, address=_address(request))
+    # Counted and held per address only: a passkey cannot be guessed, and it is how a person
+    # whose account someone else is holding back with wrong passwords still gets in.
+    attempt = signin.Attempt(user=None, address=_address(request))
     until = signin.held_until(attempt)
     if until is not None:
         signin.refused(attempt, until=until)
