@@ -337,3 +337,15 @@ def test_an_open_visits_check_in_and_alarm_are_never_held_back_by_the_policy(
     alarm = client.post(reverse("web:visit_alarm", args=[visit.pk]))
     assert alarm["Location"] != reverse("web:security")
     assert AuditEntry.objects.filter(action="visits.alarm").exists()
+
+
+def test_the_live_socket_refuses_a_session_that_must_set_up_a_factor_first(
+    world: World,
+) -> None:
+    from ropeteam.conversations.live.standing import authenticate
+
+    _policy_past_grace(world)
+    held = _password("sam")
+    assert authenticate(session_key=held.session.session_key, bearer=None) is None
+    free = _password("admin")  # an organisation admin sees no case content
+    assert authenticate(session_key=free.session.session_key, bearer=None) == world.admin

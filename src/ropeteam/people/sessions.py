@@ -27,6 +27,11 @@ from ropeteam.people.events import AccessNarrowed
 from ropeteam.people.models import AccessToken, User
 from ropeteam.realtime.publish import publish_on_commit
 
+# Set in a session at sign-in when an organisation's policy (or an admin's reset) leaves the
+# person nothing to do but set up a second factor (web/middleware.py); lifted when they
+# have one. The live socket refuses such a session (conversations/live/standing.py).
+NEEDS_FACTOR_KEY = "_ropeteam_needs_factor"
+
 
 def _closed_sockets(user_id: int) -> None:
     publish_on_commit(AccessNarrowed(user_id=user_id))

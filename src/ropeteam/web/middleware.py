@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from ropeteam.people import queries
+from ropeteam.people.sessions import NEEDS_FACTOR_KEY
 
 NO_STORE = "no-store"
 
@@ -73,9 +74,6 @@ class SessionLimitsMiddleware:
         return response
 
 
-# Set at sign-in when an organisation's policy (or an admin's reset) leaves the person
-# nothing to do but set up a second factor; lifted when they have one.
-NEEDS_FACTOR_KEY = "_ropeteam_needs_factor"
 # What such a person may still reach: setting up, signing out, the app's shell, and a
 # field visit's page, check-in, extension, end and alarm (web and API): a safety path is
 # never held behind a set-up step.

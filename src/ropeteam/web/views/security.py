@@ -20,10 +20,10 @@ from ropeteam.people import actions, passkeys, queries, totp
 from ropeteam.people.access import access_member, is_org_admin
 from ropeteam.people.flow import Permission
 from ropeteam.people.models import Team, User
+from ropeteam.people.sessions import NEEDS_FACTOR_KEY
 from ropeteam.web.decorators import in_team, signed_in
 from ropeteam.web.forms.base import REFUSED, submit
 from ropeteam.web.forms.factors import ConfirmTotpForm, PasskeyNameForm
-from ropeteam.web.middleware import NEEDS_FACTOR_KEY
 from ropeteam.web.views import _passkeys
 from ropeteam.web.views._post import act
 from ropeteam.web.views.render import page
