@@ -261,3 +261,23 @@ def test_a_team_cannot_be_renamed_in_the_admin_by_an_organisation_admin(world: W
     )
     world.northside.refresh_from_db()
     assert world.northside.name == "Northside"
+
+
+def test_the_second_factor_policy_changes_through_the_audited_action(world: World) -> None:
+    client = world.client_for(world.admin)
+    url = f"/admin/people/organisation/{world.organisation.pk}/change/"
+    assert "Days to set up a second factor" in client.get(url).content.decode()
+    form = {"out_of_hours_contact": "", "out_of_hours_email": "", "out_of_hours_person": ""}
+    response = client.post(
+        url, {**form, "second_factor_required": "on", "second_factor_grace_days": "7"}
+    )
+    assert response.status_code == 302
+    world.organisation.refresh_from_db()
+    assert world.organisation.second_factor_required_since is not None
+    assert world.organisation.second_factor_grace_days == 7
+    [entry] = _entries("organisation.second_factor_policy_changed")
+    assert entry.data == {"required": True, "grace_days": 7}
+    assert entry.actor_id == world.admin.pk
+    # Saved again unchanged: nothing more is written.
+    client.post(url, {**form, "second_factor_required": "on", "second_factor_grace_days": "7"})
+    assert len(_entries("organisation.second_factor_policy_changed")) == 1

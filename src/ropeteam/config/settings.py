@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ropeteam.web.middleware.NoStoreMiddleware",
     "ropeteam.web.middleware.SessionLimitsMiddleware",
+    "ropeteam.web.middleware.SecondFactorPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -178,6 +179,13 @@ SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
 # The first hold after too many failed sign-ins; each further one doubles, up to 15 minutes
 # (people/signin.py).
 SIGNIN_DELAY_SECONDS = int(env("ROPETEAM_SIGNIN_DELAY_SECONDS", "60"))
+# Passkeys (people/passkeys.py): the WebAuthn relying-party id (the site's host name, which
+# passkeys are bound to) and the origins their answers may come from. Unset, each is the
+# page's own host and origin (checked against ALLOWED_HOSTS), which suits one address; a
+# site reached under several names sets one id they share (`example.org` for
+# `app.example.org`). Browsers refuse IP addresses as ids: on loopback, use localhost.
+PASSKEY_RP_ID = env("ROPETEAM_PASSKEY_RP_ID")
+PASSKEY_ORIGINS = [o.strip() for o in env("ROPETEAM_PASSKEY_ORIGINS").split(",") if o.strip()]
 SECURE_SSL_REDIRECT = env_bool("ROPETEAM_SSL_REDIRECT", default=SECURE_COOKIES)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = 31536000 if SECURE_COOKIES else 0

@@ -11,6 +11,7 @@ work on case content.
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
@@ -143,18 +144,62 @@ class OrganisationScoped(admin.ModelAdmin):  # type: ignore[type-arg]
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class OrganisationForm(ModelForm[Organisation]):
+    # Whether the policy is on; when it was switched on (the grace period's start) is kept
+    # by the action, not typed here.
+    second_factor_required = forms.BooleanField(
+        label=_("Second factor required"),
+        required=False,
+        help_text=_(
+            "For everyone whose role sees case content: after the grace period, they must "
+            "set up an authenticator app or a passkey before anything else."
+        ),
+    )
+    second_factor_grace_days = forms.IntegerField(
+        label=_("Days to set up a second factor"), min_value=0, max_value=365, required=False
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["out_of_hours_contact", "out_of_hours_email", "out_of_hours_person"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["second_factor_required"].initial = (
+            self.instance.second_factor_required_since is not None
+        )
+        self.fields["second_factor_grace_days"].initial = self.instance.second_factor_grace_days
+
+
 @admin.register(Organisation)
 class OrganisationAdminPage(OrganisationScoped):
     organisation_path = "pk"
+    form = OrganisationForm
     list_display = ["name", "out_of_hours_contact"]
-    fields = ["name", "out_of_hours_contact", "out_of_hours_email", "out_of_hours_person"]
-    changeable = ("out_of_hours_contact", "out_of_hours_email", "out_of_hours_person")
+    fields = ["name", *OrganisationForm.Meta.fields, *OrganisationForm.declared_fields]
+    changeable = (
+        "out_of_hours_contact",
+        "out_of_hours_email",
+        "out_of_hours_person",
+        "second_factor_grace_days",
+    )
 
     def act(self, request: HttpRequest, obj: Any, form: ModelForm[Any]) -> None:
         data = form.cleaned_data
+        organisation = Organisation.objects.get(pk=obj.pk)
+        required, grace = data["second_factor_required"], data["second_factor_grace_days"]
+        grace = organisation.second_factor_grace_days if grace is None else grace
+        was_required = organisation.second_factor_required_since is not None
+        if (required, grace) != (was_required, organisation.second_factor_grace_days):
+            people_actions.set_second_factor_policy(
+                actor=request.user,  # type: ignore[arg-type]
+                organisation=organisation,
+                required=required,
+                grace_days=grace,
+            )
         people_actions.set_out_of_hours(
             actor=request.user,  # type: ignore[arg-type]
-            organisation=Organisation.objects.get(pk=obj.pk),
+            organisation=organisation,
             contact=data["out_of_hours_contact"],
             email=data["out_of_hours_email"],
             person=data["out_of_hours_person"],

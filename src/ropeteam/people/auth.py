@@ -10,11 +10,11 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from ninja.security import HttpBearer, SessionAuth
 
-from ropeteam.people import signin
+from ropeteam.people import queries, signin
 from ropeteam.people.actions import authenticate_token
 from ropeteam.people.models import User
 
@@ -45,7 +45,7 @@ def actor(request: HttpRequest) -> User:
     return user
 
 
-def _held_message(until: datetime) -> str:
+def held_message(until: datetime) -> str:
     minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
     return ngettext(
         "Too many failed sign-ins. Try again at %(time)s (in %(minutes)d minute).",
@@ -67,15 +67,19 @@ class HeldBack:
         until = signin.held_until(attempt)
         if until is not None:
             signin.refused(attempt, until=until)
-            raise ValidationError(_held_message(until), code="held_back")
+            raise ValidationError(held_message(until), code="held_back")
         try:
             cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]
         except ValidationError:
             until = signin.failed(attempt)
             if until is not None:
-                raise ValidationError(_held_message(until), code="held_back") from None
+                raise ValidationError(held_message(until), code="held_back") from None
             raise
-        signin.succeeded(attempt)
+        # With a second factor, the password is only half: the account's count starts
+        # again after the factor (web/views/signin.py), or a guesser who has the password
+        # could clear it between batches of guessed codes.
+        if attempt.user is None or not queries.has_factor(attempt.user):
+            signin.succeeded(attempt)
         return cleaned
 
 
@@ -84,7 +88,17 @@ class SignInForm(HeldBack, AuthenticationForm):
 
 
 class AdminSignInForm(HeldBack, AdminAuthenticationForm):
-    pass
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        user = self.get_user()
+        # The admin's own sign-in page asks for no second factor, so it must not let in
+        # anyone who has one: they sign in on the app's page, then open the admin.
+        if user is not None and queries.has_factor(user):
+            raise ValidationError(
+                _("You sign in with a second factor: use the sign-in page, then open the admin."),
+                code="second_factor",
+            )
+        return cleaned
 
 
 class ChangePasswordForm(PasswordChangeForm):
@@ -102,12 +116,12 @@ class ChangePasswordForm(PasswordChangeForm):
         until = signin.held_until(attempt)
         if until is not None:
             signin.refused(attempt, until=until)
-            raise ValidationError(_held_message(until), code="held_back")
+            raise ValidationError(held_message(until), code="held_back")
         try:
             old: str = super().clean_old_password()
         except ValidationError:
             until = signin.failed(attempt)
             if until is not None:
-                raise ValidationError(_held_message(until), code="held_back") from None
+                raise ValidationError(held_message(until), code="held_back") from None
             raise
         return old

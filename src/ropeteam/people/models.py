@@ -5,6 +5,7 @@ from django.db.models import F, Q
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from ropeteam.core.crypto import EncryptedTextField
 from ropeteam.people.flow import Grade, Role, Status
 
 
@@ -23,6 +24,14 @@ class Organisation(models.Model):
         related_name="+",
         verbose_name=_("out-of-hours person"),
         help_text=_("If the out-of-hours contact has an account: alerted by push or e-mail."),
+    )
+    # A second factor compulsory for everyone whose role sees case content (people/queries.py
+    # `must_set_up_factor`), counted from when it was switched on plus the grace days.
+    second_factor_required_since = models.DateTimeField(
+        _("second factor required since"), null=True, blank=True
+    )
+    second_factor_grace_days = models.PositiveSmallIntegerField(
+        _("days to set up a second factor"), default=14
     )
 
     class Meta:
@@ -62,6 +71,9 @@ class User(AbstractUser):
     # Raised to end every session of the person (deactivation): a session is valid only
     # while its stored hash matches, so restoring the account later revives none of them.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    # An organisation admin removed this person's factors (a lost phone): they must set one
+    # up at their next sign-in, whatever the policy's grace period says.
+    factor_setup_required = models.BooleanField(default=False, editable=False)
 
     @property
     def name(self) -> str:
@@ -250,3 +262,49 @@ class SignedInSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} signed in at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TotpDevice(models.Model):
+    """A person's authenticator app (RFC 6238), usable once confirmed with a code from it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device"
+    )
+    key = EncryptedTextField()  # hex, as django-otp's TOTP takes it; encrypted at rest
+    created_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last time step accepted: a code is never accepted twice (replay).
+    last_step = models.BigIntegerField(default=-1)
+
+    def __str__(self) -> str:
+        return f"Authenticator app of {self.user}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for when the authenticator app is lost; only its hash is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Recovery code of {self.user}"
+
+
+class Passkey(models.Model):
+    """A WebAuthn credential (discoverable, user-verifying): signs the person in alone."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="passkeys"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    credential_id = models.CharField(max_length=1400, unique=True)  # base64url
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -8,16 +8,27 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from ropeteam.people.flow import Availability, Grade, Role, Status, effective_availability
+from ropeteam.people.flow import (
+    Availability,
+    Grade,
+    Permission,
+    Role,
+    Status,
+    effective_availability,
+    role_allows,
+)
 from ropeteam.people.models import (
     AccessToken,
     DutyShift,
     Invitation,
     Membership,
     Organisation,
+    Passkey,
+    RecoveryCode,
     RopeHolder,
     SignedInSession,
     Team,
+    TotpDevice,
     User,
 )
 
@@ -234,3 +245,92 @@ def member_ids_of_teams(team_ids: Iterable[int]) -> list[int]:
         .values_list("user_id", flat=True)
         .distinct()
     )
+
+
+# --- second factors -------------------------------------------------------------------------
+
+# The roles whose members see case content: the ones a second-factor policy covers.
+CASE_ROLES = [r.value for r in Role if role_allows(r, Permission.VIEW_CASES)]
+
+
+@dataclass(frozen=True)
+class Factors:
+    """What a person signs in with beyond their password."""
+
+    has_totp: bool
+    passkeys: list[Passkey]
+    recovery_codes_left: int
+
+    @property
+    def any(self) -> bool:
+        return self.has_totp or bool(self.passkeys)
+
+
+def factors_of(user: User) -> Factors:
+    return Factors(
+        has_totp=TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists(),
+        passkeys=list(user.passkeys.order_by("created_at")),
+        recovery_codes_left=RecoveryCode.objects.filter(user=user, used_at__isnull=True).count(),
+    )
+
+
+def has_factor(user: User) -> bool:
+    """Whether the person has an authenticator app or a passkey to sign in with."""
+    confirmed = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False)
+    return confirmed.exists() or Passkey.objects.filter(user=user).exists()
+
+
+def factor_deadline(user: User) -> datetime | None:
+    """When the person must have a second factor by: at once after an admin's reset;
+    otherwise the end of the grace period of an organisation whose policy covers one of
+    their current roles (counted from the policy or their joining, whichever is later)."""
+    if user.factor_setup_required:
+        return user.date_joined
+    covered = Membership.objects.filter(
+        user=user,
+        removed_at__isnull=True,
+        role__in=CASE_ROLES,
+        team__organisation__second_factor_required_since__isnull=False,
+    ).values_list(
+        "joined_at",
+        "team__organisation__second_factor_required_since",
+        "team__organisation__second_factor_grace_days",
+    )
+    deadlines = [
+        max(joined, since) + timedelta(days=days)
+        for joined, since, days in covered
+        if since is not None  # filtered above; the type does not know
+    ]
+    return min(deadlines, default=None)
+
+
+def must_set_up_factor(user: User, now: datetime | None = None) -> bool:
+    """Whether the person may do nothing but set up a second factor (policy, or a reset)."""
+    deadline = factor_deadline(user)
+    if deadline is None or deadline > (now or timezone.now()):
+        return False
+    return not has_factor(user)
+
+
+def passkey_by_credential(credential_id: str) -> Passkey | None:
+    """The passkey a browser names at sign-in, with its person."""
+    return (
+        Passkey.objects.select_related("user")
+        .filter(credential_id=credential_id, user__is_active=True)
+        .first()
+    )
+
+
+def totp_being_set_up(user: User) -> str | None:
+    """The key of the person's authenticator app not yet confirmed, for the set-up page."""
+    key: str | None = (
+        TotpDevice.objects.filter(user=user, confirmed_at__isnull=True)
+        .values_list("key", flat=True)
+        .first()
+    )
+    return key
+
+
+def active_account(user_id: int) -> User | None:
+    """The account with this id, if it may sign in."""
+    return User.objects.filter(pk=user_id, is_active=True).first()

@@ -37,6 +37,10 @@ from ropeteam.realtime.publish import publish_on_commit
 # Where a session keeps the id of its `SignedInSession`, so the row follows the session when
 # Django gives it a new key (signing in again, a new password kept for this device).
 DEVICE_KEY = "_ropeteam_device"
+# Set in a session at sign-in when an organisation's policy (or an admin's reset) leaves the
+# person nothing to do but set up a second factor (web/middleware.py); lifted when they
+# have one. The live socket refuses such a session (conversations/live/standing.py).
+NEEDS_FACTOR_KEY = "_ropeteam_needs_factor"
 
 
 def _closed_sockets(user_id: int) -> None:
@@ -116,6 +120,15 @@ def seen(session_key: str) -> None:
     """The session was used now (called at most once a minute per session)."""
     tag = session_tag(session_key)
     SignedInSession.objects.filter(key_hash=tag).update(last_seen_at=timezone.now())
+
+
+def end_other_sessions(*, user: User) -> None:
+    """End every session and socket of the person (a second factor changed); the caller keeps
+    its own session with `update_session_auth_hash`. Tokens stay: they never passed the
+    sign-in the factor guards. Call in a transaction, beside the change's audit entry."""
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    _closed_sockets(user.pk)
 
 
 def password_replaced(*, user: User) -> None:

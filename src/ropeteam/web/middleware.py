@@ -1,14 +1,19 @@
 """What every answer to a signed-in person carries: no-store, and a session kept in limits."""
 
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
-from ropeteam.people import sessions
+from ropeteam.people import queries, sessions
+from ropeteam.people.sessions import NEEDS_FACTOR_KEY
 
 NO_STORE = "no-store"
 
@@ -72,3 +77,46 @@ class SessionLimitsMiddleware:
                 # "My devices" shows when each session was last used, to within a minute.
                 sessions.seen(request.session.session_key)
         return response
+
+
+# What such a person may still reach: setting up, signing out, the app's shell, and a
+# field visit's page, check-in, extension, end and alarm (web and API): a safety path is
+# never held behind a set-up step.
+FACTOR_EXEMPT = re.compile(
+    r"^/(settings/security/|login/|logout/|static/|sw\.js$|manifest\.webmanifest$"
+    r"|favicon\.ico$|offline$|healthz$|readyz$"
+    r"|visits/\d+/((check-in|alarm|end|extend)/)?$"
+    r"|api/v1/visits/\d+/(check-in|alarm|end|extend)$)"
+)
+
+
+def note_factor_policy(
+    sender: Any, *, request: HttpRequest | None, user: Any, **kwargs: Any
+) -> None:
+    """At sign-in: must this person set up a second factor before anything else?"""
+    if request is None or not hasattr(request, "session"):
+        return
+    if queries.must_set_up_factor(user):
+        request.session[NEEDS_FACTOR_KEY] = True
+    else:
+        request.session.pop(NEEDS_FACTOR_KEY, None)
+
+
+class SecondFactorPolicyMiddleware:
+    """Send a person who must set up a second factor to Security, whatever they open; the
+    API answers them 403. Only a flag in the session is read: no query per request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.user.is_authenticated
+            and request.session.get(NEEDS_FACTOR_KEY)
+            and not FACTOR_EXEMPT.match(request.path_info)
+        ):
+            message = _("Set up a second factor first: an authenticator app or a passkey.")
+            if request.path_info.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=403)
+            return redirect("web:security")
+        return self.get_response(request)

@@ -1,9 +1,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter, reverse_lazy
 
-from ropeteam.people.auth import SignInForm
 from ropeteam.web import views
+from ropeteam.web.views import security, signin
 from ropeteam.web.views.device import LogoutView
+from ropeteam.web.views.signin import SignInView
 
 
 class IdConverter:
@@ -22,15 +23,10 @@ register_converter(IdConverter, "id")
 
 app_name = "web"
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="web/login.html",
-            redirect_authenticated_user=True,
-            authentication_form=SignInForm,
-        ),
-        name="login",
-    ),
+    path("login/", SignInView.as_view(), name="login"),
+    path("login/second-step/", signin.second_step, name="login_second"),
+    path("login/passkey/options/", signin.passkey_options, name="login_passkey_options"),
+    path("login/passkey/", signin.passkey_signin, name="login_passkey"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("sw.js", views.service_worker, name="service_worker"),
     path("offline", views.offline, name="offline"),
@@ -56,6 +52,11 @@ urlpatterns = [
     path("team/members/<id:user_id>/rope/", views.member_rope, name="member_rope"),
     path("team/members/<id:user_id>/change/", views.member_change, name="member_change"),
     path("team/members/<id:user_id>/remove/", views.member_remove, name="member_remove"),
+    path(
+        "team/members/<id:user_id>/reset-factors/",
+        security.member_reset_factors,
+        name="member_reset_factors",
+    ),
     path("team/invitations/", views.invitations, name="invitations"),
     path(
         "team/invitations/<id:invitation_id>/revoke/",
@@ -159,6 +160,22 @@ urlpatterns = [
     ),
     path("settings/password/", views.password_change, name="password_change"),
     path("team/members/<id:user_id>/sign-out/", views.member_sign_out, name="member_sign_out"),
+    path("settings/security/", security.security, name="security"),
+    path("settings/security/totp/", security.totp_start, name="totp_start"),
+    path("settings/security/totp/confirm/", security.totp_confirm, name="totp_confirm"),
+    path("settings/security/totp/remove/", security.totp_remove, name="totp_remove"),
+    path("settings/security/recovery-codes/", security.recovery_codes, name="recovery_codes"),
+    path(
+        "settings/security/passkeys/options/",
+        security.passkey_options,
+        name="passkey_options",
+    ),
+    path("settings/security/passkeys/", security.passkey_add, name="passkey_add"),
+    path(
+        "settings/security/passkeys/<id:passkey_id>/remove/",
+        security.passkey_remove,
+        name="passkey_remove",
+    ),
     path("audit/", views.audit_trail, name="audit_trail"),
     path("settings/notifications/", views.notifications, name="notifications"),
     path("settings/notifications/email/", views.notify_email, name="notify_email"),

@@ -15,6 +15,7 @@ from ropeteam.conversations.models import Participant
 from ropeteam.people.actions import authenticate_token
 from ropeteam.people.flow import Status, effective_availability
 from ropeteam.people.models import Membership, User
+from ropeteam.people.sessions import NEEDS_FACTOR_KEY
 from ropeteam.realtime.events import Audience
 from ropeteam.realtime.hub import Arrival, Standing
 from ropeteam.realtime.presence import Teammate
@@ -27,6 +28,8 @@ def authenticate(*, session_key: str | None, bearer: str | None) -> User | None:
     if not session_key:
         return None
     store = import_string(settings.SESSION_ENGINE).SessionStore(session_key)
+    if store.get(NEEDS_FACTOR_KEY):  # only Security and an open visit until a factor is set up
+        return None
     user = get_user(SimpleNamespace(session=store))  # type: ignore[arg-type]
     return user if isinstance(user, User) and user.is_active else None
 

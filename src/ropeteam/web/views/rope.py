@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from ropeteam.concerns import queries as concerns
 from ropeteam.notify import queries as notify
 from ropeteam.people import actions, queries
-from ropeteam.people.access import access_member, can, current_membership
+from ropeteam.people.access import access_member, can, current_membership, is_org_admin
 from ropeteam.people.flow import Permission
 from ropeteam.people.models import Membership, Team, User
 from ropeteam.thinking import queries as thinking
@@ -105,6 +105,8 @@ def _member_page(
         context["rope_form"] = rope_form or _rope_form(
             None, member, current=[c.user for c in rope.holders]
         )
+    # An organisation admin's one-time reset of a member's second factor (web/views/security.py).
+    context["can_reset_factors"] = member.user != me and is_org_admin(me, team.organisation_id)
     if can(me, team, Permission.MANAGE_MEMBERS):
         context["member_form"] = member_form or MemberForm(
             prefix="member",

@@ -7,6 +7,7 @@ import { wireThread } from "./chat.js";
 import { wireConcerns } from "./concerns.js";
 import { wireEmergencies } from "./emergencies.js";
 import { wirePresence } from "./presence.js";
+import { wirePasskeys } from "./passkeys.js";
 import { wirePush } from "./push.js";
 import { forgetRopeCard, keepRopeCard, showRopeCard } from "./ropecard.js";
 import { wireThinking } from "./thinking.js";
@@ -154,4 +155,5 @@ if (ropeCard && "indexedDB" in window) keepRopeCard(JSON.parse(ropeCard.textCont
 if (document.getElementById("rope-card") && "indexedDB" in window) showRopeCard().catch(() => {});
 
 const pushButton = document.getElementById("push-on");
+wirePasskeys(document);
 if (pushButton) wirePush(pushButton, document.getElementById("push-status"), strings);

@@ -8,7 +8,7 @@
 // Opening the app without a connection (the installed app's start URL included) is a
 // navigation like any other, so it gets the offline page, not the browser's error page.
 
-const CACHE = "ropeteam-shell-v13";
+const CACHE = "ropeteam-shell-v14";
 const OFFLINE = "/offline";
 const SHELL = [
   OFFLINE,
@@ -17,6 +17,7 @@ const SHELL = [
   "/static/ropeteam/live.js",
   "/static/ropeteam/chat.js",
   "/static/ropeteam/push.js",
+  "/static/ropeteam/passkeys.js",
   "/static/ropeteam/livepage.js",
   "/static/ropeteam/thinking.js",
   "/static/ropeteam/visit.js",
